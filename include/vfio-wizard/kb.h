@@ -1,0 +1,88 @@
+/*
+ * kb.h: hardware knowledge, read with libyaml from data/hardware.yaml.
+ *
+ * What a device or CPU can do is data, not code: Intel iGPU device IDs by
+ * generation with their passthrough modes, the companion functions that go
+ * with them (Haswell's HDMI audio at 00:03.0), CPU SKUs without VT-d, and
+ * reset quirks. Every entry in the YAML cites its source.
+ */
+#ifndef VW_KB_H
+#define VW_KB_H
+
+#include "vfio-wizard/common.h"
+
+/* Passthrough modes, as a bit set; names are the JSON/CLI spellings. */
+enum vw_mode {
+	MODE_LEGACY_IGD = 1 << 0,	/* "legacy-igd" */
+	MODE_GVT_G = 1 << 1,		/* "gvt-g" */
+	MODE_SRIOV = 1 << 2,		/* "sr-iov" */
+	MODE_VFIO = 1 << 3,		/* "vfio": whole device */
+};
+const char *mode_name(enum vw_mode);	/* one bit */
+int mode_from_name(const char *);	/* 0 when unknown */
+
+struct kb_companion {
+	char *slot;		/* "00:03.0": device.function on bus 0 */
+	uint16_t vendor_id;
+	uint16_t *device_ids;	/* any of these */
+	size_t n_device_ids;
+	char *what;		/* "HDMI/DP audio" */
+};
+
+struct kb_igpu_gen {
+	char *id;		/* "haswell" */
+	char *name;		/* "Haswell (4th generation Core)" */
+	int gen;		/* graphics generation: 6, 7, 8, 9, 11, 12 ... */
+	unsigned modes;		/* enum vw_mode bits */
+	unsigned recommended;	/* the one mode to offer first */
+	char *gvt_mdev_prefix;	/* "i915-GVTg_V5_" or NULL */
+	uint16_t *device_ids;	/* vendor 8086 */
+	size_t n_device_ids;
+	struct kb_companion *companions;
+	size_t n_companions;
+	char *note;		/* one sentence of advice, or NULL */
+	char *source;
+};
+
+struct kb_cpu_sku {
+	char *vendor;		/* "GenuineIntel" */
+	char *match;		/* model-name token, e.g. "i7-4770K" */
+	bool vtd;		/* has VT-d / AMD-Vi */
+	char *note;
+	char *source;
+};
+
+struct kb_quirk {
+	uint16_t vendor_id, device_id;	/* device_id 0xffff: any */
+	char *what;		/* "no FLR; bus reset only" */
+	char *source;
+};
+
+struct kb {
+	struct kb_igpu_gen *igpu;
+	size_t n_igpu;
+	struct kb_cpu_sku *cpus;
+	size_t n_cpus;
+	struct kb_quirk *quirks;
+	size_t n_quirks;
+};
+
+/* Load and validate a knowledge base; on error *cause says where and why. */
+int kb_load(const char *path, struct kb **out, char **cause);
+void kb_free(struct kb *);
+/* The default path: $VFIO_WIZARD_DATADIR/hardware.yaml or the installed one. */
+const char *kb_default_path(void);
+
+const struct kb_igpu_gen *kb_igpu_lookup(const struct kb *, uint16_t vendor,
+    uint16_t device);
+/*
+ * Whether a CPU model name is a SKU known to have VT-d (TRI_YES), known to
+ * lack it (TRI_NO), or not listed (TRI_UNKNOWN). Matches whole tokens, so
+ * "i7-4770" does not match "i7-4770K".
+ */
+int kb_cpu_vtd(const struct kb *, const char *vendor, const char *model_name,
+    const struct kb_cpu_sku **match);
+const struct kb_quirk *kb_quirk_lookup(const struct kb *, uint16_t vendor,
+    uint16_t device);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * root.c: the root handle, the one door through which host state is read.
+ *
+ * Paths are resolved inside the root directory: with openat2(2) and
+ * RESOLVE_IN_ROOT where the kernel has it, otherwise with a component walk
+ * that reads each symlink and clamps ".." and absolute targets at the root.
+ * Either way an absolute link such as "/etc/pve/local -> /etc/pve/nodes/pve1"
+ * resolves inside the fixture tree, never on the machine running the tests.
+ */
+#include "vfio-wizard/root.h"
+#include "vfio-wizard/strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifdef HAVE_LINUX_OPENAT2_H
+#include <linux/openat2.h>
+#endif
+
+#define ROOT_MAX_LINKS 40
+
+struct root {
+	char *dir;	/* absolute, no trailing slash except "/" */
+	int fd;		/* O_PATH descriptor of dir */
+	bool host;
+};
+
+int
+root_open(const char *dir, struct root **out)
+{
+	struct root *r;
+	char *real;
+	int fd;
+
+	if (dir == NULL)
+		dir = "/";
+	real = realpath(dir, NULL);
+	if (real == NULL)
+		return -errno;
+	fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+		free(real);
+		return err;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->dir = real;
+	r->fd = fd;
+	r->host = strcmp(real, "/") == 0;
+	*out = r;
+	return 0;
+}
+
+void
+root_free(struct root *r)
+{
+	if (r == NULL)
+		return;
+	close(r->fd);
+	free(r->dir);
+	free(r);
+}
+
+const char *
+root_dir(const struct root *r)
+{
+	return r->dir;
+}
+
+bool
+root_is_host(const struct root *r)
+{
+	return r->host;
+}
+
+char *
+root_join(const struct root *r, const char *path)
+{
+	if (r->host)
+		return xstrdup(path);
+	while (*path == '/')
+		path++;
+	return xasprintf("%s/%s", r->dir, path);
+}
+
+/* Append one path component to a relative path being built. */
+static void
+push_component(struct strbuf *sb, const char *c, size_t len)
+{
+	if (sb->len > 0)
+		sb_addc(sb, '/');
+	sb_add(sb, c, len);
+}
+
+/* Drop the last component of a relative path being built. */
+static void
+pop_component(struct strbuf *sb)
+{
+	char *slash;
+
+	if (sb->len == 0)
+		return;
+	slash = strrchr(sb->buf, '/');
+	sb->len = slash != NULL ? (size_t)(slash - sb->buf) : 0;
+	sb->buf[sb->len] = '\0';
+}
+
+/*
+ * Resolve path inside the root without openat2: every symlink met is read
+ * and spliced in, absolute targets restart at the root and ".." stops there.
+ * The result is relative to the root fd and contains no symlink (except the
+ * last component when !follow_last).
+ */
+static int
+walk_resolve(const struct root *r, const char *path, bool follow_last,
+    char **out)
+{
+	struct strbuf done = STRBUF_INIT, todo = STRBUF_INIT;
+	char link[PATH_MAX];
+	int links = 0;
+	size_t pos = 0;
+
+	sb_adds(&todo, path);
+	while (pos < todo.len) {
+		const char *c = todo.buf + pos;
+		size_t len = strcspn(c, "/");
+		bool last = pos + len >= todo.len;
+		ssize_t n;
+		size_t mark;
+
+		pos += len + 1;
+		if (len == 0 || (len == 1 && c[0] == '.'))
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			pop_component(&done);
+			continue;
+		}
+		mark = done.len;
+		push_component(&done, c, len);
+		if (last && !follow_last)
+			continue;
+		n = readlinkat(r->fd, done.buf, link, sizeof link - 1);
+		if (n < 0) {
+			if (errno == EINVAL || errno == ENOENT)
+				continue;	/* not a link, or absent */
+			goto fail;
+		}
+		if (++links > ROOT_MAX_LINKS) {
+			errno = ELOOP;
+			goto fail;
+		}
+		link[n] = '\0';
+		done.len = mark;
+		done.buf[done.len] = '\0';
+		if (link[0] == '/')
+			sb_reset(&done);
+		{
+			/* splice the target in front of what is left */
+			struct strbuf next = STRBUF_INIT;
+
+			sb_adds(&next, link);
+			if (pos < todo.len) {
+				sb_addc(&next, '/');
+				sb_adds(&next, todo.buf + pos);
+			}
+			sb_release(&todo);
+			todo = next;
+			pos = 0;
+		}
+	}
+	sb_release(&todo);
+	if (done.len == 0)
+		sb_adds(&done, ".");
+	*out = sb_detach(&done);
+	return 0;
+fail:
+	{
+		int err = -errno;
+		sb_release(&todo);
+		sb_release(&done);
+		return err;
+	}
+}
+
+/* The path relative to the root fd, "." for the root itself. */
+static const char *
+relative(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path == '\0' ? "." : path;
+}
+
+int
+root_openat(const struct root *r, const char *path, int flags, mode_t mode)
+{
+	char *resolved;
+	int fd, err;
+
+#if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
+	{
+		struct open_how how;
+
+		memset(&how, 0, sizeof how);
+		how.flags = (unsigned)flags | O_CLOEXEC;
+		how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+		how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+		fd = (int)syscall(SYS_openat2, r->fd, relative(path), &how,
+		    sizeof how);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+#endif
+	err = walk_resolve(r, path, !(flags & O_NOFOLLOW), &resolved);
+	if (err < 0)
+		return err;
+	fd = openat(r->fd, resolved, flags | O_CLOEXEC, mode);
+	err = fd < 0 ? -errno : fd;
+	free(resolved);
+	return err;
+}
+
+/* Open the directory holding path's last component; *base points into path. */
+static int
+open_parent(const struct root *r, const char *path, const char **base)
+{
+	const char *slash;
+	char *dir;
+	int fd;
+
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	if (slash == NULL) {
+		*base = *path ? path : ".";
+		return root_openat(r, "/", O_PATH | O_DIRECTORY, 0);
+	}
+	if (slash[1] == '\0')
+		return -EINVAL;
+	*base = slash + 1;
+	dir = xstrndup(path, (size_t)(slash - path));
+	fd = root_openat(r, dir, O_PATH | O_DIRECTORY, 0);
+	free(dir);
+	return fd;
+}
+
+int
+root_read(const struct root *r, const char *path, char **out, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *buf;
+	int fd;
+
+	fd = root_openat(r, path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 >= cap) {
+			cap *= 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0) {
+			int err = -errno;
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			free(buf);
+			return err;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = used;
+	return 0;
+}
+
+int
+root_read_line(const struct root *r, const char *path, char **out)
+{
+	int err = root_read(r, path, out, NULL);
+
+	if (err == 0)
+		str_rstrip(*out);
+	return err;
+}
+
+int
+root_read_ulong(const struct root *r, const char *path, unsigned long *v)
+{
+	char *s, *end;
+	int err;
+
+	err = root_read_line(r, path, &s);
+	if (err < 0)
+		return err;
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	err = (errno != 0 || end == s || *end != '\0') ? -EINVAL : 0;
+	free(s);
+	return err;
+}
+
+int
+root_readlink(const struct root *r, const char *path, char **out)
+{
+	char buf[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int dfd;
+
+	dfd = open_parent(r, path, &base);
+	if (dfd < 0)
+		return dfd;
+	n = readlinkat(dfd, base, buf, sizeof buf - 1);
+	if (n < 0) {
+		int err = -errno;
+		close(dfd);
+		return err;
+	}
+	close(dfd);
+	buf[n] = '\0';
+	*out = xstrdup(buf);
+	return 0;
+}
+
+int
+root_readlink_base(const struct root *r, const char *path, char **out)
+{
+	char *target, *slash;
+	int err;
+
+	err = root_readlink(r, path, &target);
+	if (err < 0)
+		return err;
+	slash = strrchr(target, '/');
+	*out = xstrdup(slash != NULL ? slash + 1 : target);
+	free(target);
+	return 0;
+}
+
+int
+root_stat(const struct root *r, const char *path, struct stat *st, bool follow)
+{
+	const char *base;
+	int dfd, err = 0;
+
+	if (follow) {
+		int fd = root_openat(r, path, O_PATH, 0);
+
+		if (fd < 0)
+			return fd;
+		if (fstat(fd, st) < 0)
+			err = -errno;
+		close(fd);
+		return err;
+	}
+	dfd = open_parent(r, path, &base);
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, base, st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = -errno;
+	close(dfd);
+	return err;
+}
+
+bool
+root_exists(const struct root *r, const char *path)
+{
+	struct stat st;
+
+	return root_stat(r, path, &st, true) == 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+root_listdir(const struct root *r, const char *path, char ***names, size_t *n)
+{
+	struct dirent *de;
+	char **v = NULL;
+	size_t count = 0;
+	DIR *d;
+	int fd;
+
+	fd = root_openat(r, path, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		ARRAY_PUSH(v, count, xstrdup(de->d_name));
+	}
+	closedir(d);
+	if (count > 1)
+		qsort(v, count, sizeof *v, cmp_names);
+	*names = v;
+	*n = count;
+	return 0;
+}

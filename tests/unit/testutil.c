@@ -1,0 +1,148 @@
+/*
+ * testutil.c: fixture helpers for the unit tests (see testutil.h).
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *
+fx_path(const char *root, const char *path)
+{
+	char *p;
+
+	while (*path == '/')
+		path++;
+	if (asprintf(&p, "%s/%s", root, path) < 0)
+		abort();
+	return p;
+}
+
+char *
+fx_mkroot(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *t;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if (asprintf(&t, "%s/vw-unit-XXXXXX", tmp) < 0)
+		abort();
+	if (mkdtemp(t) == NULL)
+		abort();
+	return t;
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+void
+fx_rmroot(char *root)
+{
+	if (root == NULL)
+		return;
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(root);
+}
+
+static void
+mkdir_p(char *p)
+{
+	char *s;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			abort();
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		abort();
+}
+
+void
+fx_mkdir(const char *root, const char *path)
+{
+	char *p = fx_path(root, path);
+
+	mkdir_p(p);
+	free(p);
+}
+
+static void
+mkparent(char *p)
+{
+	char *slash = strrchr(p, '/');
+
+	if (slash == NULL || slash == p)
+		return;
+	*slash = '\0';
+	mkdir_p(p);
+	*slash = '/';
+}
+
+void
+fx_write_bytes(const char *root, const char *path, const void *data,
+    size_t len)
+{
+	char *p = fx_path(root, path);
+	FILE *f;
+
+	mkparent(p);
+	f = fopen(p, "w");
+	if (f == NULL)
+		abort();
+	if (len > 0 && fwrite(data, 1, len, f) != len)
+		abort();
+	fclose(f);
+	free(p);
+}
+
+void
+fx_write(const char *root, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	fx_write_bytes(root, path, text, (size_t)n);
+	free(text);
+}
+
+void
+fx_symlink(const char *root, const char *path, const char *target)
+{
+	char *p = fx_path(root, path);
+
+	mkparent(p);
+	if (symlink(target, p) < 0)
+		abort();
+	free(p);
+}
+
+const char *
+fx_srcdir(void)
+{
+	const char *s = getenv("top_srcdir");
+
+	return s != NULL && *s != '\0' ? s : ".";
+}

@@ -1,0 +1,30 @@
+/*
+ * testutil.h: fixture helpers for the unit tests: a fresh temporary root per
+ * test, and calls to lay files, directories and relative symlinks into it.
+ * Paths given are inside the fixture root ("/sys/bus/pci/devices/...").
+ */
+#ifndef VW_TESTUTIL_H
+#define VW_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* Make an empty fixture root under $TMPDIR; returns its absolute path. */
+char *fx_mkroot(void);
+/* Remove a fixture root recursively (never follows symlinks). */
+void fx_rmroot(char *root);
+/* mkdir -p of a path inside the fixture root. */
+void fx_mkdir(const char *root, const char *path);
+/* Write a file (parents made), text given printf-style. */
+void fx_write(const char *root, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void fx_write_bytes(const char *root, const char *path, const void *data,
+    size_t len);
+/* Create a symlink at path (parents made) pointing to target, verbatim. */
+void fx_symlink(const char *root, const char *path, const char *target);
+/* The source tree's directory (from $top_srcdir, else "."). */
+const char *fx_srcdir(void);
+
+#endif

@@ -74,7 +74,7 @@ void check_add(struct check_result *, enum check_section, enum severity,
     const char *evidence, const char *hint, const char *fmt, ...)
     VW_PRINTF(6, 7);
 
-/* Per-section checks (src/steps/*.c); each adds findings. */
+/* Per-section checks (one file each in src/steps); each adds findings. */
 void check_firmware(const struct host *, struct check_result *);
 void check_iommu(const struct host *, struct check_result *);
 void check_boot(const struct host *, struct check_result *);

@@ -1,4 +1,56 @@
-/* cli.h: placeholder until its owner lands it. */
+/*
+ * cli.h: the command-line front end's shared pieces: parsed options, where
+ * the host comes from (the real machine, --root DIR, --replay FILE or
+ * --demo NAME), and the text and JSON renderers of a check.
+ */
 #ifndef VW_CLI_H
 #define VW_CLI_H
+
+#include "vfio-wizard/check.h"
+#include "vfio-wizard/strbuf.h"
+
+/* Exit codes (design §5). */
+enum {
+	EXIT_DONE = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_BLOCKED = 3,
+	EXIT_REBOOT = 4,
+};
+
+struct cli_opts {
+	const char *root; /* --root DIR */
+	const char *replay; /* --replay FILE */
+	const char *demo; /* --demo NAME */
+	const char *kb_path; /* --kb FILE (tests) */
+	bool json;
+	const char **devices; /* --device BDF, repeatable */
+	size_t n_devices;
+};
+
+/* A host tree to probe: the real root, a given dir, or a replayed spec. */
+struct cli_source {
+	struct root *root;
+	char *tmpdir; /* a replayed tree to remove, or NULL */
+};
+
+int cli_source_open(const struct cli_opts *, struct cli_source *, char **cause);
+void cli_source_close(struct cli_source *);
+
+/* Demo hosts installed with the program. */
+const char *demo_dir(void);
+int demo_list(bool json);
+char *demo_spec_path(const char *name, char **cause);
+
+int cmd_check(const struct cli_opts *);
+int cmd_replay(const struct cli_opts *, int argc, char **argv);
+
+void render_check_text(
+    const struct host *, const struct check_result *, struct strbuf *);
+void render_check_json(
+    const struct host *, const struct check_result *, struct strbuf *);
+
+/* Print "vfio-wizard: <message>" to stderr. */
+void cli_error(const char *fmt, ...) VW_PRINTF(1, 2);
+
 #endif

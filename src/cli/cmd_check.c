@@ -1,2 +1,59 @@
-/* cmd_check.c: placeholder until its owner lands it. */
-#include "vfio-wizard/common.h"
+/*
+ * cmd_check.c: `vfio-wizard check`: probe the host, run every check and
+ * print the findings and verdicts as text or JSON. Exit 3 when anything
+ * fails (the host or a device is blocked), 0 otherwise.
+ */
+#include "cli.h"
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/kb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int
+cmd_check(const struct cli_opts *o)
+{
+	struct check_options copts = {o->devices, o->n_devices};
+	struct cli_source src;
+	struct check_result *res = NULL;
+	struct strbuf out = STRBUF_INIT;
+	struct host *h = NULL;
+	struct kb *kb = NULL;
+	char *cause = NULL;
+	int rc = EXIT_ERROR;
+
+	if (kb_load(o->kb_path != NULL ? o->kb_path : kb_default_path(), &kb,
+		&cause) < 0) {
+		cli_error(
+		    _("cannot load the hardware knowledge base: %s"), cause);
+		free(cause);
+		return EXIT_ERROR;
+	}
+	if (cli_source_open(o, &src, &cause) < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	if (host_probe(src.root, kb, &h, &cause) < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	if (check_run(h, kb, &copts, &res, &cause) < 0) {
+		cli_error("%s", cause);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (o->json)
+		render_check_json(h, res, &out);
+	else
+		render_check_text(h, res, &out);
+	fputs(sb_str(&out), stdout);
+	rc = res->worst == SEV_FAIL ? EXIT_BLOCKED : EXIT_DONE;
+out:
+	free(cause);
+	sb_release(&out);
+	check_result_free(res);
+	host_free(h);
+	cli_source_close(&src);
+	kb_free(kb);
+	return rc;
+}

@@ -1,8 +1,162 @@
-/* main.c: placeholder until the CLI lands. */
-#include "vfio-wizard/common.h"
-int main(void);
-int
-main(void)
+/*
+ * main.c: vfio-wizard's entry point. Parses the global options and the
+ * subcommand, sets up gettext, and dispatches. The interactive wizard (no
+ * subcommand) arrives with the TUI; until then it says so and shows usage.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+cli_error(const char *fmt, ...)
 {
-	return 0;
+	va_list ap;
+
+	fputs("vfio-wizard: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("usage: vfio-wizard [options] COMMAND\n"
+		     "\n"
+		     "Commands:\n"
+		     "  check             probe the host and say what can be "
+		     "passed through, and how\n"
+		     "  replay SPEC DIR   write the root tree a host spec "
+		     "describes into DIR\n"
+		     "\n"
+		     "Options:\n"
+		     "  --root DIR        work on the tree in DIR instead of "
+		     "this machine\n"
+		     "  --replay SPEC     work on the host a spec file "
+		     "describes\n"
+		     "  --demo NAME       work on a bundled demo host "
+		     "(--demo list shows them)\n"
+		     "  --device BDF      also judge this PCI device "
+		     "(repeatable)\n"
+		     "  --json            print JSON for scripts\n"
+		     "  -h, --help        show this help\n"
+		     "  -V, --version     show the version\n"
+		     "\n"
+		     "Exit codes: 0 done, 1 error, 2 usage, 3 blocked, 4 "
+		     "reboot needed.\n"));
+}
+
+static void
+setup_locale(void)
+{
+	const char *dir = getenv("VFIO_WIZARD_LOCALEDIR");
+
+	setlocale(LC_ALL, "");
+#if ENABLE_NLS
+	bindtextdomain(PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
+	bind_textdomain_codeset(PACKAGE, "UTF-8");
+	textdomain(PACKAGE);
+#else
+	(void)dir;
+#endif
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"root", required_argument, NULL, 'r'},
+	    {"replay", required_argument, NULL, 'R'},
+	    {"demo", required_argument, NULL, 'd'},
+	    {"device", required_argument, NULL, 'D'},
+	    {"kb", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct cli_opts o;
+	const char *cmd;
+	int c, rc, sources = 0;
+
+	setup_locale();
+	memset(&o, 0, sizeof o);
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.root = optarg;
+			sources++;
+			break;
+		case 'R':
+			o.replay = optarg;
+			sources++;
+			break;
+		case 'd':
+			o.demo = optarg;
+			sources++;
+			break;
+		case 'D':
+			ARRAY_PUSH(o.devices, o.n_devices, optarg);
+			break;
+		case 'k':
+			o.kb_path = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_DONE;
+		case 'V':
+			printf("vfio-wizard %s\n", PACKAGE_VERSION);
+			return EXIT_DONE;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (sources > 1) {
+		cli_error("%s", _("--root, --replay and --demo exclude each "
+				  "other"));
+		free(o.devices);
+		return EXIT_USAGE;
+	}
+	if (o.demo != NULL && strcmp(o.demo, "list") == 0) {
+		free(o.devices);
+		return demo_list(o.json);
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s\n",
+		    _("vfio-wizard: the interactive wizard is "
+		      "not part of this build yet; use a "
+		      "command"));
+		usage(stderr);
+		free(o.devices);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "check") == 0 && optind + 1 == argc)
+		rc = cmd_check(&o);
+	else if (strcmp(cmd, "replay") == 0)
+		rc = cmd_replay(&o, argc - optind - 1, argv + optind + 1);
+	else if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		rc = EXIT_DONE;
+	} else {
+		if (strcmp(cmd, "check") == 0)
+			cli_error(_("'check' takes no arguments: '%s'"),
+			    argv[optind + 1]);
+		else
+			cli_error(_("unknown command '%s'"), cmd);
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	free(o.devices);
+	return rc;
 }

@@ -1,2 +1,158 @@
-/* render_text.c: placeholder until its owner lands it. */
-#include "vfio-wizard/common.h"
+/*
+ * render_text.c: the human-readable report of `vfio-wizard check`: findings
+ * by section with their evidence and the next action, the IOMMU groups (or
+ * the device list while the IOMMU is off), and one block per judged device.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const char *
+severity_tag(enum severity s)
+{
+	switch (s) {
+	case SEV_OK:
+		return _("[ ok ]");
+	case SEV_INFO:
+		return _("[info]");
+	case SEV_WARN:
+		return _("[warn]");
+	case SEV_FAIL:
+		return _("[FAIL]");
+	}
+	return "[?]";
+}
+
+static void
+device_line(struct strbuf *sb, const struct pci_device *d)
+{
+	sb_addf(sb, "%s %s [%02x%02x]: %s %s [%04x:%04x]", d->address,
+	    d->class_name, PCI_CLASS_BASE(d->class_code),
+	    PCI_CLASS_SUB(d->class_code), d->vendor_name, d->device_name,
+	    d->vendor_id, d->device_id);
+	if (d->driver != NULL)
+		sb_addf(sb, " (%s)", d->driver);
+	sb_addc(sb, '\n');
+}
+
+static void
+render_groups(const struct host *h, struct strbuf *sb)
+{
+	size_t i, j;
+
+	if (h->iommu.active && h->iommu.n_groups > 0) {
+		sb_addf(sb, "\n%s\n", _("IOMMU groups"));
+		for (i = 0; i < h->iommu.n_groups; i++) {
+			const struct iommu_group *g = &h->iommu.groups[i];
+
+			for (j = 0; j < g->n_devices; j++) {
+				if (j == 0)
+					sb_addf(sb, "  %-9d ", g->id);
+				else
+					sb_addf(sb, "  %-9s ", "");
+				device_line(sb, &h->pci[g->devices[j]]);
+			}
+		}
+		return;
+	}
+	sb_addf(sb, "\n%s\n", _("PCI devices (no IOMMU groups)"));
+	for (i = 0; i < h->n_pci; i++) {
+		sb_adds(sb, "  ");
+		device_line(sb, &h->pci[i]);
+	}
+}
+
+static void
+list_field(struct strbuf *sb, const char *label, char **v, size_t n,
+    const struct host *h)
+{
+	size_t i;
+
+	sb_addf(sb, "  %-12s ", label);
+	if (n == 0) {
+		sb_addf(sb, "%s\n", _("none"));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct pci_device *d =
+		    h != NULL ? host_pci_find(h, v[i]) : NULL;
+
+		if (i > 0)
+			sb_addf(sb, "  %-12s ", "");
+		if (d != NULL)
+			sb_addf(sb, "%s %s [%04x:%04x]\n", v[i], d->device_name,
+			    d->vendor_id, d->device_id);
+		else
+			sb_addf(sb, "%s\n", v[i]);
+	}
+}
+
+static void
+render_verdict(const struct host *h, const struct verdict *v, struct strbuf *sb)
+{
+	const struct pci_device *d = &h->pci[v->device];
+	unsigned bit;
+	bool first = true;
+
+	sb_addf(sb, "\n%s %s: %s %s [%04x:%04x]\n",
+	    pci_is_gpu(d) ? _("GPU") : _("Device"), d->address, d->vendor_name,
+	    d->device_name, d->vendor_id, d->device_id);
+	if (v->igpu != NULL)
+		sb_addf(sb, "  %-12s %s\n", _("generation"), v->igpu->name);
+	sb_addf(sb, "  %-12s %s\n", _("driver"),
+	    d->driver != NULL ? d->driver : _("none"));
+	if (d->iommu_group >= 0)
+		sb_addf(sb, "  %-12s %d\n", _("group"), d->iommu_group);
+	sb_addf(sb, "  %-12s ", _("modes"));
+	for (bit = 1; bit <= MODE_VFIO; bit <<= 1) {
+		if (!(v->modes & bit))
+			continue;
+		sb_addf(sb, "%s%s%s", first ? "" : ", ", mode_name(bit),
+		    bit == v->recommended ? _(" (recommended)") : "");
+		first = false;
+	}
+	sb_addf(sb, "%s\n", first ? _("none") : "");
+	list_field(sb, _("companions"), v->companions, v->n_companions, h);
+	list_field(sb, _("siblings"), v->siblings, v->n_siblings, h);
+	list_field(sb, _("blockers"), v->blockers, v->n_blockers, NULL);
+	list_field(sb, _("notes"), v->notes, v->n_notes, NULL);
+}
+
+void
+render_check_text(
+    const struct host *h, const struct check_result *res, struct strbuf *sb)
+{
+	size_t i, count[SEV_FAIL + 1] = {0};
+	int section = -1;
+
+	sb_addf(sb, _("vfio-wizard %s: check of %s"), PACKAGE_VERSION,
+	    h->hostname != NULL ? h->hostname : _("this host"));
+	if (h->pve.present)
+		sb_addf(sb, " (Proxmox VE %s)",
+		    h->pve.version != NULL ? h->pve.version : "?");
+	sb_addc(sb, '\n');
+	for (i = 0; i < res->n_findings; i++) {
+		const struct finding *f = &res->findings[i];
+
+		count[f->severity]++;
+		if ((int)f->section != section) {
+			section = (int)f->section;
+			sb_addf(sb, "\n%s\n", check_section_title(f->section));
+		}
+		sb_addf(sb, "  %s %s\n", severity_tag(f->severity), f->message);
+		if (f->evidence != NULL)
+			sb_addf(sb, "         %s %s\n", _("evidence:"),
+			    f->evidence);
+		if (f->hint != NULL)
+			sb_addf(sb, "         %s %s\n", _("next:"), f->hint);
+	}
+	render_groups(h, sb);
+	for (i = 0; i < res->n_verdicts; i++)
+		render_verdict(h, &res->verdicts[i], sb);
+	sb_addf(sb, "\n");
+	sb_addf(sb,
+	    _("Summary: %zu ok, %zu info, %zu warnings, %zu "
+	      "failures"),
+	    count[SEV_OK], count[SEV_INFO], count[SEV_WARN], count[SEV_FAIL]);
+	sb_addc(sb, '\n');
+}

@@ -1,0 +1,21 @@
+/*
+ * steps.h: helpers shared by the section checks in src/steps/ (not a public
+ * module interface).
+ */
+#ifndef VW_STEPS_H
+#define VW_STEPS_H
+
+#include "vfio-wizard/check.h"
+
+/*
+ * The value of the last "key=value" (or "" for a bare "key") on a kernel
+ * command line, or NULL when absent; caller frees.
+ */
+char *kparam(const char *cmdline, const char *key);
+/* True when the comma-separated value list of key holds item. */
+bool kparam_has(const char *cmdline, const char *key, const char *item);
+
+bool host_is_intel(const struct host *);
+bool host_is_amd(const struct host *);
+
+#endif

@@ -1,2 +1,166 @@
-/* iommu.c: placeholder until its owner lands it. */
-#include "vfio-wizard/common.h"
+/*
+ * iommu.c: the IOMMU probe. DMA remapping is active when /sys/class/iommu
+ * lists units (dmar0, ivhd0): Proxmox's own check_iommu_support() test, and
+ * Intel registers them only once translation is really on. The groups come
+ * from /sys/kernel/iommu_groups/N/devices/ and N/type (sysfs ABI
+ * sysfs-kernel-iommu_groups); each member is an index into host->pci, so
+ * this probe runs after probe_pci.
+ */
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/root.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse a group directory name: a non-negative decimal number, or -1. */
+static int
+group_id(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 0x7fffffff)
+		return -1;
+	return (int)v;
+}
+
+static int
+cmp_groups(const void *a, const void *b)
+{
+	const struct iommu_group *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+cmp_index(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* Read one group: its type and its member devices. */
+static void
+probe_group(struct host *h, const struct root *r, const char *name,
+    struct iommu_group *g)
+{
+	char *path, **devs;
+	size_t n, i;
+	int err;
+
+	path = xasprintf("/sys/kernel/iommu_groups/%s/type", name);
+	if (root_read_line(r, path, &g->type) < 0 || *g->type == '\0') {
+		free(g->type);
+		g->type = NULL;
+	}
+	free(path);
+
+	path = xasprintf("/sys/kernel/iommu_groups/%s/devices", name);
+	err = root_listdir(r, path, &devs, &n);
+	if (err < 0) {
+		host_problem(
+		    h, "iommu", "cannot list '%s': %s", path, strerror(-err));
+		free(path);
+		return;
+	}
+	free(path);
+	for (i = 0; i < n; i++) {
+		const struct pci_device *d = host_pci_find(h, devs[i]);
+		size_t idx;
+
+		if (d == NULL) {
+			host_problem(h, "iommu",
+			    "group %d lists '%s', which is "
+			    "not a probed pci device",
+			    g->id, devs[i]);
+			continue;
+		}
+		idx = (size_t)(d - h->pci);
+		if (h->pci[idx].iommu_group < 0)
+			h->pci[idx].iommu_group = g->id;
+		else if (h->pci[idx].iommu_group != g->id)
+			host_problem(h, "iommu",
+			    "device '%s' is in group %d "
+			    "but its iommu_group link says %d",
+			    devs[i], g->id, h->pci[idx].iommu_group);
+		ARRAY_PUSH(g->devices, g->n_devices, idx);
+	}
+	strv_free(devs, n);
+	if (g->n_devices > 1)
+		qsort(g->devices, g->n_devices, sizeof *g->devices, cmp_index);
+}
+
+void
+probe_iommu(struct host *h, const struct root *r)
+{
+	struct host_iommu *io = &h->iommu;
+	char **names;
+	size_t n, i;
+	int err;
+
+	err = root_listdir(r, "/sys/class/iommu", &names, &n);
+	if (err == 0) {
+		io->units = names;
+		io->n_units = n;
+	} else if (err != -ENOENT)
+		host_problem(h, "iommu", "cannot list '/sys/class/iommu': %s",
+		    strerror(-err));
+	io->active = io->n_units > 0;
+
+	err = root_listdir(r, "/sys/kernel/iommu_groups", &names, &n);
+	if (err < 0) {
+		if (err != -ENOENT)
+			host_problem(h, "iommu",
+			    "cannot list "
+			    "'/sys/kernel/iommu_groups': %s",
+			    strerror(-err));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct iommu_group g;
+
+		memset(&g, 0, sizeof g);
+		g.id = group_id(names[i]);
+		if (g.id < 0)
+			continue;
+		probe_group(h, r, names[i], &g);
+		ARRAY_PUSH(io->groups, io->n_groups, g);
+	}
+	strv_free(names, n);
+	if (io->n_groups > 1)
+		qsort(io->groups, io->n_groups, sizeof *io->groups, cmp_groups);
+	if (!io->active && io->n_groups > 0)
+		host_problem(h, "iommu",
+		    "%zu iommu groups exist but "
+		    "'/sys/class/iommu' lists no unit",
+		    io->n_groups);
+}
+
+/* Binary search in the groups, sorted by id; NULL when absent. */
+const struct iommu_group *
+host_group_find(const struct host *h, int id)
+{
+	size_t lo = 0, hi;
+
+	if (h == NULL)
+		return NULL;
+	hi = h->iommu.n_groups;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int gid = h->iommu.groups[mid].id;
+
+		if (gid == id)
+			return &h->iommu.groups[mid];
+		if (id < gid)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}

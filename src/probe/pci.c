@@ -1,2 +1,651 @@
-/* pci.c: placeholder until its owner lands it. */
-#include "vfio-wizard/common.h"
+/*
+ * pci.c: the PCI probe. libpci walks <root>/sys/bus/pci (the sysfs method,
+ * never hwdb, names from one pci.ids file); the attributes libpci does not
+ * report (boot_vga, reset_method, SR-IOV counts, physfn, modalias, the
+ * upstream bridge) are read through the root handle.
+ *
+ * libpci reports fatal errors through a callback that must not return; it is
+ * turned into a longjmp back here, so a broken device directory costs that
+ * device (or, in the scan itself, the list) and becomes a host problem
+ * instead of ending the process. The handlers never print.
+ */
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/root.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/pci.h>
+
+/* At most this many distinct libpci warnings become problems. */
+#define PCI_MAX_WARNINGS 8
+
+struct pci_ctx {
+	jmp_buf jmp;
+	struct host *host;
+	char error[512];
+	char last_warning[512];
+	unsigned n_warnings;
+	bool no_config; /* the device filled now has no config file */
+};
+
+/* libpci's callbacks take no user pointer: the probe running now. */
+static __thread struct pci_ctx *pci_cur;
+
+/* Copy a libpci message with its first letter lowered, as problems read. */
+static void pci_format(char *buf, size_t size, const char *fmt, va_list ap)
+    VW_PRINTF(3, 0);
+
+static void
+pci_format(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	vsnprintf(buf, size, fmt, ap);
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	str_rstrip(buf);
+}
+
+static void pci_on_error(char *fmt, ...) VW_PRINTF(1, 2)
+    __attribute__((noreturn));
+
+/* A fatal libpci error: remember it and unwind to the guarded call. */
+static void
+pci_on_error(char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pci_format(pci_cur->error, sizeof pci_cur->error, fmt, ap);
+	va_end(ap);
+	longjmp(pci_cur->jmp, 1);
+}
+
+static void pci_on_warning(char *fmt, ...) VW_PRINTF(1, 2);
+
+/* A libpci warning: a problem, once per distinct text, a few at most. */
+static void
+pci_on_warning(char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	pci_format(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, pci_cur->last_warning) == 0)
+		return;
+	/* a missing config file is reported once, by probe_device */
+	if (pci_cur->no_config && strstr(msg, "/config") != NULL)
+		return;
+	snprintf(
+	    pci_cur->last_warning, sizeof pci_cur->last_warning, "%s", msg);
+	if (pci_cur->n_warnings++ < PCI_MAX_WARNINGS)
+		host_problem(pci_cur->host, "pci", "libpci: %s", msg);
+}
+
+static void pci_on_debug(char *fmt, ...) VW_PRINTF(1, 2);
+
+static void
+pci_on_debug(char *fmt, ...)
+{
+	(void)fmt;
+}
+
+bool
+pci_is_gpu(const struct pci_device *d)
+{
+	return PCI_CLASS_BASE(d->class_code) == 0x03;
+}
+
+bool
+pci_is_bridge(const struct pci_device *d)
+{
+	if (PCI_CLASS_BASE(d->class_code) != 0x06)
+		return false;
+	switch (PCI_CLASS_SUB(d->class_code)) {
+	case 0x00: /* host bridge */
+	case 0x01: /* ISA bridge (the LPC controller) */
+	case 0x04: /* PCI-to-PCI bridge, PCIe root and switch ports */
+	case 0x09: /* semi-transparent PCI-to-PCI bridge */
+		return true;
+	}
+	return false;
+}
+
+bool
+pci_is_audio(const struct pci_device *d)
+{
+	return (d->class_code >> 8) == 0x0403;
+}
+
+/* Parse "DDDD:BB:DD.F" (or "BB:DD.F" for domain 0); 0 or -EINVAL. */
+static int
+parse_address(
+    const char *s, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn)
+{
+	unsigned v[4];
+	int n = 0, parts = 0;
+	const char *p = s;
+
+	for (;;) {
+		unsigned long x;
+		char *end;
+
+		if (!isxdigit((unsigned char)*p))
+			return -EINVAL;
+		x = strtoul(p, &end, 16);
+		if (end - p > 8 || parts >= 4)
+			return -EINVAL;
+		v[parts++] = (unsigned)x;
+		p = end;
+		if (*p == '\0')
+			break;
+		if (*p != ':' && *p != '.')
+			return -EINVAL;
+		if (*p == '.')
+			n = parts;
+		p++;
+	}
+	if (n != parts - 1 || (parts != 3 && parts != 4))
+		return -EINVAL;
+	if (parts == 3) {
+		v[3] = v[2];
+		v[2] = v[1];
+		v[1] = v[0];
+		v[0] = 0;
+	}
+	if (v[1] > 0xff || v[2] > 0x1f || v[3] > 7)
+		return -EINVAL;
+	*dom = v[0];
+	*bus = v[1];
+	*dev = v[2];
+	*fn = v[3];
+	return 0;
+}
+
+static int
+cmp_bdf(unsigned d1, unsigned b1, unsigned s1, unsigned f1,
+    const struct pci_device *p)
+{
+	if (d1 != p->domain)
+		return d1 < p->domain ? -1 : 1;
+	if (b1 != p->bus)
+		return b1 < p->bus ? -1 : 1;
+	if (s1 != p->dev)
+		return s1 < p->dev ? -1 : 1;
+	if (f1 != p->func)
+		return f1 < p->func ? -1 : 1;
+	return 0;
+}
+
+static int
+cmp_devices(const void *a, const void *b)
+{
+	const struct pci_device *x = a;
+
+	return cmp_bdf(x->domain, x->bus, x->dev, x->func, b);
+}
+
+/* Binary search in the sorted device list; NULL when absent. */
+const struct pci_device *
+host_pci_find(const struct host *h, const char *address)
+{
+	unsigned dom, bus, dev, fn;
+	size_t lo = 0, hi;
+
+	if (h == NULL || address == NULL ||
+	    parse_address(address, &dom, &bus, &dev, &fn) < 0)
+		return NULL;
+	hi = h->n_pci;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_bdf(dom, bus, dev, fn, &h->pci[mid]);
+
+		if (c == 0)
+			return &h->pci[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* True when s is a PCI address component of a sysfs path. */
+static bool
+is_bdf(const char *s, size_t len)
+{
+	char buf[32];
+	unsigned dom, bus, dev, fn;
+	size_t i, colons = 0;
+
+	if (len == 0 || len >= sizeof buf)
+		return false;
+	for (i = 0; i < len; i++)
+		colons += s[i] == ':';
+	if (colons != 2)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return parse_address(buf, &dom, &bus, &dev, &fn) == 0;
+}
+
+/*
+ * The upstream bridge from the device link's target, e.g.
+ * "../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0": the PCI address
+ * just before the device's own component, NULL on a root bus.
+ */
+static char *
+parent_from_link(const char *target)
+{
+	const char *last = NULL, *prev = NULL, *p = target;
+	size_t last_len = 0, prev_len = 0;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, "/");
+
+		if (len > 0) {
+			prev = last;
+			prev_len = last_len;
+			last = p;
+			last_len = len;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	if (prev == NULL || !is_bdf(prev, prev_len))
+		return NULL;
+	return xstrndup(prev, prev_len);
+}
+
+/* Read an optional attribute of the device; NULL when absent or empty. */
+static char *
+read_attr(const struct root *r, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name), *s = NULL;
+
+	if (root_read_line(r, path, &s) == 0 && *s == '\0') {
+		free(s);
+		s = NULL;
+	}
+	free(path);
+	return s;
+}
+
+/* An optional decimal attribute, -1 when absent or not a number. */
+static int
+read_int_attr(const struct root *r, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	unsigned long v;
+	int err = root_read_ulong(r, path, &v);
+
+	free(path);
+	return err < 0 || v > 0x7fffffff ? -1 : (int)v;
+}
+
+static char *
+readlink_base_attr(const struct root *r, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name), *s = NULL;
+
+	if (root_readlink_base(r, path, &s) < 0)
+		s = NULL;
+	free(path);
+	return s;
+}
+
+/* True when the space-separated list has the word. */
+static bool
+has_word(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		size_t len;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t");
+		if (len == wl && strncmp(p, word, wl) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static char *
+lookup(struct pci_access *a, int flags, ...)
+{
+	char buf[256], *name;
+	va_list ap;
+	int v[4], i, n;
+
+	/* pci_lookup_name is variadic itself: pass the ids on explicitly. */
+	n = (flags & PCI_LOOKUP_SUBSYSTEM) ? 4
+	    : (flags & PCI_LOOKUP_DEVICE)  ? 2
+					   : 1;
+	va_start(ap, flags);
+	for (i = 0; i < n; i++)
+		v[i] = va_arg(ap, int);
+	va_end(ap);
+	flags |= PCI_LOOKUP_NO_HWDB;
+	if (n == 4)
+		name = pci_lookup_name(
+		    a, buf, sizeof buf, flags, v[0], v[1], v[2], v[3]);
+	else if (n == 2)
+		name = pci_lookup_name(a, buf, sizeof buf, flags, v[0], v[1]);
+	else
+		name = pci_lookup_name(a, buf, sizeof buf, flags, v[0]);
+	return xstrdup(name != NULL ? name : "");
+}
+
+/* What libpci tells about one device: ids, class, names, caps. */
+static void
+fill_from_libpci(
+    struct pci_access *a, struct pci_dev *d, struct pci_device *o, bool config)
+{
+	unsigned flags = PCI_FILL_IDENT | PCI_FILL_CLASS;
+	struct pci_cap *cap;
+
+#ifdef PCI_FILL_CLASS_EXT
+	flags |= PCI_FILL_CLASS_EXT;
+#endif
+#if HAVE_DECL_PCI_FILL_SUBSYS
+	flags |= PCI_FILL_SUBSYS;
+#endif
+#if HAVE_DECL_PCI_FILL_IOMMU_GROUP
+	flags |= PCI_FILL_IOMMU_GROUP;
+#endif
+#if HAVE_DECL_PCI_FILL_DRIVER
+	flags |= PCI_FILL_DRIVER;
+#endif
+	if (config)
+		flags |= PCI_FILL_CAPS | PCI_FILL_EXT_CAPS;
+	pci_fill_info(d, (int)flags);
+
+	o->vendor_id = d->vendor_id;
+	o->device_id = d->device_id;
+#ifdef PCI_FILL_CLASS_EXT
+	o->class_code = (uint32_t)d->device_class << 8 | d->prog_if;
+	o->revision = d->rev_id;
+#else
+	o->class_code = (uint32_t)d->device_class << 8;
+	if (config) {
+		o->class_code |= pci_read_byte(d, PCI_CLASS_PROG);
+		o->revision = pci_read_byte(d, PCI_REVISION_ID);
+	}
+#endif
+#if HAVE_DECL_PCI_FILL_SUBSYS
+	o->subsys_vendor_id = d->subsys_vendor_id;
+	o->subsys_device_id = d->subsys_id;
+#else
+	if (config && (pci_read_byte(d, PCI_HEADER_TYPE) & 0x7f) == 0) {
+		o->subsys_vendor_id = pci_read_word(d, PCI_SUBSYSTEM_VENDOR_ID);
+		o->subsys_device_id = pci_read_word(d, PCI_SUBSYSTEM_ID);
+	}
+#endif
+	if (o->subsys_vendor_id == 0xffff)
+		o->subsys_vendor_id = o->subsys_device_id = 0;
+#if HAVE_DECL_PCI_FILL_IOMMU_GROUP
+	{
+		const char *g =
+		    pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
+
+		if (g != NULL && isdigit((unsigned char)*g))
+			o->iommu_group = atoi(g);
+	}
+#endif
+#if HAVE_DECL_PCI_FILL_DRIVER
+	{
+		const char *drv = pci_get_string_property(d, PCI_FILL_DRIVER);
+
+		if (drv != NULL && *drv != '\0')
+			o->driver = xstrdup(drv);
+	}
+#endif
+
+	if (config) {
+		o->multifunction =
+		    (pci_read_byte(d, PCI_HEADER_TYPE) & 0x80) != 0;
+		cap = pci_find_cap(d, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+		if (cap != NULL &&
+		    (pci_read_long(d, (int)cap->addr + PCI_EXP_DEVCAP) &
+			PCI_EXP_DEVCAP_FLRESET))
+			o->has_flr = true;
+		/* the kernel's pci_af_flr() wants both TP and FLR */
+		cap = pci_find_cap(d, PCI_CAP_ID_AF, PCI_CAP_NORMAL);
+		if (cap != NULL) {
+			unsigned af =
+			    pci_read_byte(d, (int)cap->addr + PCI_AF_CAP);
+
+			if ((af & PCI_AF_CAP_TP) && (af & PCI_AF_CAP_FLR))
+				o->has_flr = true;
+		}
+		cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED);
+		if (cap != NULL) {
+			o->sriov_capable = true;
+			o->sriov_totalvfs =
+			    pci_read_word(d, (int)cap->addr + PCI_IOV_TOTALVF);
+			o->sriov_numvfs =
+			    pci_read_word(d, (int)cap->addr + PCI_IOV_NUMVF);
+		}
+	}
+
+	o->vendor_name = lookup(a, PCI_LOOKUP_VENDOR, o->vendor_id);
+	o->device_name =
+	    lookup(a, PCI_LOOKUP_DEVICE, o->vendor_id, o->device_id);
+	if (o->subsys_vendor_id != 0)
+		o->subsys_name = lookup(a,
+		    PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR |
+			PCI_LOOKUP_DEVICE,
+		    o->vendor_id, o->device_id, o->subsys_vendor_id,
+		    o->subsys_device_id);
+	o->class_name = lookup(a, PCI_LOOKUP_CLASS, (int)(o->class_code >> 8));
+}
+
+/* What sysfs tells beyond libpci, read through the root handle. */
+static void
+fill_from_sysfs(const struct root *r, struct pci_device *o, bool config)
+{
+	char *dir = xasprintf("/sys/bus/pci/devices/%s", o->address);
+	char *target, *s;
+	int v;
+
+	if (o->driver == NULL)
+		o->driver = readlink_base_attr(r, dir, "driver");
+	if (o->iommu_group < 0 &&
+	    (s = readlink_base_attr(r, dir, "iommu_group")) != NULL) {
+		if (isdigit((unsigned char)*s))
+			o->iommu_group = atoi(s);
+		free(s);
+	}
+	o->modalias = read_attr(r, dir, "modalias");
+	o->reset_method = read_attr(r, dir, "reset_method");
+	if (!config && o->reset_method != NULL)
+		o->has_flr = has_word(o->reset_method, "flr") ||
+			     has_word(o->reset_method, "af_flr");
+
+	/* boot_vga exists for VGA-class devices only */
+	if ((s = read_attr(r, dir, "boot_vga")) != NULL) {
+		o->boot_vga = strcmp(s, "0") != 0 ? TRI_YES : TRI_NO;
+		free(s);
+	} else
+		o->boot_vga =
+		    (o->class_code >> 8) == 0x0300 ? TRI_UNKNOWN : TRI_NO;
+
+	if ((v = read_int_attr(r, dir, "sriov_totalvfs")) >= 0) {
+		o->sriov_capable = true;
+		o->sriov_totalvfs = v;
+	}
+	if ((v = read_int_attr(r, dir, "sriov_numvfs")) >= 0)
+		o->sriov_numvfs = v;
+	if (!o->sriov_capable)
+		o->sriov_totalvfs = o->sriov_numvfs = -1;
+	o->physfn = readlink_base_attr(r, dir, "physfn");
+
+	if (root_readlink(r, dir, &target) == 0) {
+		o->parent = parent_from_link(target);
+		free(target);
+	}
+	free(dir);
+}
+
+/* Free what a device holds, for a device dropped half-way. */
+static void
+device_clear(struct pci_device *o)
+{
+	free(o->vendor_name);
+	free(o->device_name);
+	free(o->subsys_name);
+	free(o->class_name);
+	free(o->driver);
+	free(o->modalias);
+	free(o->reset_method);
+	free(o->physfn);
+	free(o->parent);
+	memset(o, 0, sizeof *o);
+}
+
+/* Fill one device under a longjmp guard; false when libpci gave up on it. */
+static bool
+guarded_fill(struct pci_ctx *ctx, struct pci_access *a, struct pci_dev *d,
+    struct pci_device *o, bool config)
+{
+	if (setjmp(ctx->jmp) != 0)
+		return false;
+	fill_from_libpci(a, d, o, config);
+	return true;
+}
+
+/* pci_init and the scan under a longjmp guard; false when libpci failed. */
+static bool
+guarded_scan(struct pci_ctx *ctx, struct pci_access *a)
+{
+	if (setjmp(ctx->jmp) != 0)
+		return false;
+	pci_init(a);
+	pci_scan_bus(a);
+	return true;
+}
+
+/* Load pci.ids under a guard: a malformed file is fatal to libpci. */
+static void
+guarded_names(struct pci_ctx *ctx, struct pci_access *a, const char *ids)
+{
+	if (setjmp(ctx->jmp) != 0) {
+		host_problem(
+		    ctx->host, "pci", "pci.ids '%s': %s", ids, ctx->error);
+		return;
+	}
+	if (!pci_load_name_list(a))
+		host_problem(ctx->host, "pci",
+		    "cannot read pci.ids '%s': "
+		    "names are numeric",
+		    ids);
+}
+
+static void
+probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
+    struct pci_dev *d)
+{
+	struct host *h = ctx->host;
+	struct pci_device o;
+	char *dir, *cfg;
+	bool config;
+
+	memset(&o, 0, sizeof o);
+	o.domain = (unsigned)d->domain;
+	o.bus = d->bus;
+	o.dev = d->dev;
+	o.func = d->func;
+	snprintf(o.address, sizeof o.address, "%04x:%02x:%02x.%u", o.domain,
+	    o.bus, o.dev, o.func);
+	o.iommu_group = -1;
+	o.sriov_totalvfs = o.sriov_numvfs = -1;
+
+	dir = xasprintf("/sys/bus/pci/devices/%s", o.address);
+	cfg = xasprintf("%s/config", dir);
+	config = root_exists(r, cfg);
+	free(cfg);
+
+	ctx->no_config = !config;
+	if (!guarded_fill(ctx, a, d, &o, config)) {
+		ctx->no_config = false;
+		host_problem(
+		    h, "pci", "device '%s' skipped: %s", o.address, ctx->error);
+		device_clear(&o);
+		free(dir);
+		return;
+	}
+	ctx->no_config = false;
+	if (!config) {
+		/* libpci read 0xff for the revision where sysfs has none */
+		int rev = read_int_attr(r, dir, "revision");
+
+		o.revision = rev >= 0 ? (uint8_t)rev : 0;
+		host_problem(h, "pci",
+		    "device '%s': no config space, "
+		    "capabilities unknown",
+		    o.address);
+	}
+	free(dir);
+	fill_from_sysfs(r, &o, config);
+	ARRAY_PUSH(h->pci, h->n_pci, o);
+}
+
+void
+probe_pci(struct host *h, const struct root *r)
+{
+	struct pci_ctx ctx;
+	struct pci_ctx *prev = pci_cur;
+	struct pci_access *a;
+	struct pci_dev *d;
+	const char *ids = getenv("VFIO_WIZARD_PCI_IDS");
+	char *sysfs;
+
+	if (!root_exists(r, "/sys/bus/pci/devices")) {
+		host_problem(h, "pci",
+		    "no pci devices: cannot read "
+		    "'/sys/bus/pci/devices'");
+		return;
+	}
+	if (ids == NULL || *ids == '\0')
+		ids = PCI_IDS_PATH;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.host = h;
+	pci_cur = &ctx;
+
+	a = pci_alloc();
+	a->error = pci_on_error;
+	a->warning = pci_on_warning;
+	a->debug = pci_on_debug;
+	a->debugging = 0;
+	/* no ~/.pciids-cache, no DNS: names come from pci.ids alone */
+	a->id_lookup_mode &= ~(unsigned)PCI_LOOKUP_CACHE;
+	a->method = PCI_ACCESS_SYS_BUS_PCI;
+	sysfs = root_join(r, "/sys/bus/pci");
+	pci_set_param(a, (char *)"sysfs.path", sysfs);
+	free(sysfs);
+	/* absent before libpci 3.8; hwdb is also kept off per lookup */
+	pci_set_param(a, (char *)"hwdb.disable", (char *)"1");
+	pci_set_name_list_path(a, xstrdup(ids), 1);
+
+	if (!guarded_scan(&ctx, a)) {
+		host_problem(h, "pci", "libpci: %s", ctx.error);
+	} else {
+		guarded_names(&ctx, a, ids);
+		for (d = a->devices; d != NULL; d = d->next)
+			probe_device(&ctx, r, a, d);
+	}
+	pci_cleanup(a);
+	pci_cur = prev;
+
+	if (h->n_pci > 1)
+		qsort(h->pci, h->n_pci, sizeof *h->pci, cmp_devices);
+}

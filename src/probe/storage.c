@@ -1,2 +1,412 @@
-/* storage.c: placeholder until its owner lands it. */
-#include "vfio-wizard/common.h"
+/*
+ * storage.c: which PCI controllers the root filesystem lives on, so that a
+ * check can refuse to pass through the controller (or the IOMMU group) the
+ * host boots from.
+ *
+ * "/" comes from /proc/mounts (the last entry wins, as for the kernel). Its
+ * source is followed down the block layer the way sysfs lays it out:
+ * /dev/mapper/NAME is the dm-N whose dm/name matches, a stacked device
+ * (dm, md) is walked through its slaves/, a partition leads to its disk, and
+ * the disk's link under /sys/class/block or /sys/block, e.g.
+ *   ../devices/pci0000:00/0000:00:1f.2/ata1/host0/.../block/sda
+ *   ../devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0/nvme0n1
+ * names the controller: the last PCI address before the disk. Sources that
+ * are not block devices (a ZFS dataset "rpool/ROOT/pve-1") cannot be followed
+ * from any documented file and become a problem.
+ */
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/root.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Stacked devices deeper than this are treated as a loop. */
+#define STORAGE_MAX_DEPTH 8
+
+/* Decode the octal escapes (\040 for a space) of a /proc/mounts field. */
+static char *
+unescape(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 3 < len + 1 && s[i + 1] >= '0' &&
+		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
+		    s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*o++ = (char)((s[i + 1] - '0') << 6 |
+				      (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			i += 3;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Split off the next white-space separated field; false at the line's end. */
+static bool
+next_field(const char **p, const char **f, size_t *len)
+{
+	*p += strspn(*p, " \t");
+	if (**p == '\0' || **p == '\n')
+		return false;
+	*f = *p;
+	*len = strcspn(*p, " \t\n");
+	*p += *len;
+	return true;
+}
+
+/* The source and type of "/" from /proc/mounts; -ENODATA when absent. */
+static int
+root_mount(const struct root *r, char **source, char **fstype)
+{
+	char *text;
+	const char *line;
+	int err;
+
+	*source = *fstype = NULL;
+	err = root_read(r, "/proc/mounts", &text, NULL);
+	if (err < 0)
+		return err;
+	for (line = text; *line != '\0';) {
+		const char *p = line, *f[3];
+		size_t len[3];
+		int i;
+
+		for (i = 0; i < 3; i++)
+			if (!next_field(&p, &f[i], &len[i]))
+				break;
+		if (i == 3 && len[1] == 1 && f[1][0] == '/' &&
+		    !(len[2] == 6 && strncmp(f[2], "rootfs", 6) == 0)) {
+			free(*source);
+			free(*fstype);
+			*source = unescape(f[0], len[0]);
+			*fstype = unescape(f[2], len[2]);
+		}
+		line += strcspn(line, "\n");
+		if (*line == '\n')
+			line++;
+	}
+	free(text);
+	return *source != NULL ? 0 : -ENODATA;
+}
+
+/* True when the component is a PCI address ("0000:00:1f.2"). */
+static bool
+is_bdf(const char *s, size_t len)
+{
+	static const char shape[] = ":xx:xx.f";
+	size_t i, dom;
+
+	for (dom = 0; dom < len && isxdigit((unsigned char)s[dom]); dom++)
+		;
+	if (dom < 4 || dom > 8 || len != dom + 8)
+		return false;
+	for (i = 0; i < 8; i++) {
+		char c = s[dom + i];
+
+		if (shape[i] == 'x' && !isxdigit((unsigned char)c))
+			return false;
+		if (shape[i] == 'f' && (c < '0' || c > '7'))
+			return false;
+		if ((shape[i] == ':' || shape[i] == '.') && c != shape[i])
+			return false;
+	}
+	return true;
+}
+
+static void
+add_unique(char ***v, size_t *n, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*v)[i]) == len && strncmp((*v)[i], s, len) == 0)
+			return;
+	ARRAY_PUSH(*v, *n, xstrndup(s, len));
+}
+
+/* The last component of a path and its length. */
+static const char *
+last_component(const char *path, size_t *len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+
+	*len = strlen(base);
+	return base;
+}
+
+/*
+ * The sysfs path (a link target, relative) of a block device or partition:
+ * /sys/class/block/NAME, else /sys/block/NAME, else a partition directory
+ * inside one of the /sys/block disks; NULL when sysfs does not know it.
+ */
+static char *
+block_devpath(const struct root *r, const char *name)
+{
+	char *path, *target = NULL, **disks;
+	size_t n, i;
+
+	path = xasprintf("/sys/class/block/%s", name);
+	if (root_readlink(r, path, &target) == 0) {
+		free(path);
+		return target;
+	}
+	free(path);
+	path = xasprintf("/sys/block/%s", name);
+	if (root_readlink(r, path, &target) == 0) {
+		free(path);
+		return target;
+	}
+	free(path);
+	if (root_listdir(r, "/sys/block", &disks, &n) < 0)
+		return NULL;
+	for (i = 0; i < n && target == NULL; i++) {
+		char *disk;
+
+		path = xasprintf("/sys/block/%s/%s/partition", disks[i], name);
+		if (root_exists(r, path)) {
+			disk = xasprintf("/sys/block/%s", disks[i]);
+			if (root_readlink(r, disk, &target) == 0) {
+				char *t = xasprintf("%s/%s", target, name);
+
+				free(target);
+				target = t;
+			}
+			free(disk);
+		}
+		free(path);
+	}
+	strv_free(disks, n);
+	return target;
+}
+
+/* Record the disk and controller behind one block device, recursively. */
+static void
+walk_block(struct host *h, const struct root *r, const char *name, int depth)
+{
+	struct host_storage *st = &h->storage;
+	char *path, **slaves, *devpath;
+	const char *p, *disk = NULL, *bdf = NULL, *prev = NULL;
+	size_t n, i, disk_len = 0, bdf_len = 0, prev_len = 0;
+	bool whole;
+
+	if (depth > STORAGE_MAX_DEPTH) {
+		host_problem(h, "storage",
+		    "block device '%s': stacked too "
+		    "deep",
+		    name);
+		return;
+	}
+	path = xasprintf("/sys/block/%s/slaves", name);
+	if (root_listdir(r, path, &slaves, &n) == 0) {
+		for (i = 0; i < n; i++)
+			walk_block(h, r, slaves[i], depth + 1);
+		strv_free(slaves, n);
+		if (n > 0) {
+			free(path);
+			return;
+		}
+	}
+	free(path);
+
+	devpath = block_devpath(r, name);
+	if (devpath == NULL) {
+		host_problem(h, "storage",
+		    "block device '%s' not found in "
+		    "'/sys/class/block' or '/sys/block'",
+		    name);
+		return;
+	}
+	/* disks are listed in /sys/block, partitions are not */
+	path = xasprintf("/sys/block/%s", name);
+	whole = root_exists(r, path);
+	free(path);
+
+	for (p = devpath; *p != '\0';) {
+		size_t len = strcspn(p, "/");
+
+		if (len > 0 && strncmp(p, name, len) == 0 &&
+		    name[len] == '\0' && p[len] == '\0') {
+			disk = whole ? p : prev;
+			disk_len = whole ? len : prev_len;
+			break;
+		}
+		if (len > 0 && is_bdf(p, len)) {
+			bdf = p;
+			bdf_len = len;
+		}
+		if (len > 0) {
+			prev = p;
+			prev_len = len;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	if (disk == NULL)
+		disk = last_component(devpath, &disk_len);
+	add_unique(&st->root_disks, &st->n_root_disks, disk, disk_len);
+	if (bdf != NULL)
+		add_unique(&st->root_controllers, &st->n_root_controllers, bdf,
+		    bdf_len);
+	else
+		host_problem(h, "storage",
+		    "disk '%.*s' is not on a pci "
+		    "controller ('%s')",
+		    (int)disk_len, disk, devpath);
+	free(devpath);
+}
+
+/* The dm-N whose dm/name is the given device-mapper name, or NULL. */
+static char *
+dm_by_name(const struct root *r, const char *dm_name)
+{
+	char **blocks, *found = NULL;
+	size_t n, i;
+
+	if (root_listdir(r, "/sys/block", &blocks, &n) < 0)
+		return NULL;
+	for (i = 0; i < n && found == NULL; i++) {
+		char *path, *s;
+
+		if (!str_startswith(blocks[i], "dm-"))
+			continue;
+		path = xasprintf("/sys/block/%s/dm/name", blocks[i]);
+		if (root_read_line(r, path, &s) == 0) {
+			if (strcmp(s, dm_name) == 0)
+				found = xstrdup(blocks[i]);
+			free(s);
+		}
+		free(path);
+	}
+	strv_free(blocks, n);
+	return found;
+}
+
+/*
+ * The block device name of "/" when mounted from "/dev/root" (no initramfs):
+ * major:minor from /proc/self/mountinfo, then /sys/dev/block/M:m.
+ */
+static char *
+devroot_block(const struct root *r)
+{
+	char *text, *name = NULL, *majmin = NULL;
+	const char *line;
+
+	if (root_read(r, "/proc/self/mountinfo", &text, NULL) < 0)
+		return NULL;
+	for (line = text; *line != '\0';) {
+		const char *p = line, *f[5];
+		size_t len[5];
+		int i;
+
+		for (i = 0; i < 5; i++)
+			if (!next_field(&p, &f[i], &len[i]))
+				break;
+		if (i == 5 && len[4] == 1 && f[4][0] == '/' && len[3] == 1 &&
+		    f[3][0] == '/') {
+			free(majmin);
+			majmin = xstrndup(f[2], len[2]);
+		}
+		line += strcspn(line, "\n");
+		if (*line == '\n')
+			line++;
+	}
+	free(text);
+	if (majmin != NULL) {
+		char *path = xasprintf("/sys/dev/block/%s", majmin);
+
+		if (root_readlink_base(r, path, &name) < 0)
+			name = NULL;
+		free(path);
+		free(majmin);
+	}
+	return name;
+}
+
+/* The kernel block device name behind a mount source, or NULL. */
+static char *
+source_block(struct host *h, const struct root *r, const char *source)
+{
+	char *name = NULL, *target;
+
+	if (str_startswith(source, "/dev/mapper/")) {
+		name = dm_by_name(r, source + strlen("/dev/mapper/"));
+		if (name == NULL && root_readlink_base(r, source, &name) < 0)
+			name = NULL;
+		return name;
+	}
+	if (strcmp(source, "/dev/root") == 0)
+		return devroot_block(r);
+	if (!str_startswith(source, "/dev/"))
+		return NULL;
+	/* /dev/disk/by-uuid/..., /dev/pve/root: udev links to the node */
+	if (root_readlink(r, source, &target) == 0) {
+		size_t len;
+		const char *base = last_component(target, &len);
+
+		name = xstrndup(base, len);
+		free(target);
+		return name;
+	}
+	name = xstrdup(source + strlen("/dev/"));
+	if (strchr(name, '/') != NULL) {
+		host_problem(h, "storage",
+		    "root source '%s' is not a block "
+		    "device node",
+		    source);
+		free(name);
+		name = NULL;
+	}
+	return name;
+}
+
+void
+probe_storage(struct host *h, const struct root *r)
+{
+	char *source, *fstype, *name;
+	int err;
+
+	err = root_mount(r, &source, &fstype);
+	if (err == -ENODATA) {
+		host_problem(h, "storage", "no '/' in '/proc/mounts'");
+		return;
+	}
+	if (err < 0) {
+		host_problem(h, "storage", "cannot read '/proc/mounts': %s",
+		    strerror(-err));
+		return;
+	}
+	if (strcmp(fstype, "zfs") == 0) {
+		size_t len = strcspn(source, "/");
+
+		/*
+		 * No documented file maps a pool to its vdevs: the
+		 * /proc/spl/kstat/zfs/<pool>/ kstats hold state and
+		 * statistics only. zpool status (libzfs) would be needed.
+		 */
+		host_problem(h, "storage",
+		    "root on zfs pool '%.*s': "
+		    "controllers unknown",
+		    (int)len, source);
+		goto out;
+	}
+	name = source_block(h, r, source);
+	if (name == NULL) {
+		host_problem(h, "storage",
+		    "root source '%s' (%s): "
+		    "controllers unknown",
+		    source, fstype);
+		goto out;
+	}
+	walk_block(h, r, name, 0);
+	free(name);
+out:
+	free(source);
+	free(fstype);
+}

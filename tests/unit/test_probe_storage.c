@@ -1,0 +1,283 @@
+/*
+ * test_probe_storage.c: probe_storage finds the PCI controllers behind "/"
+ * through the block layer as sysfs lays it out: LVM on a SATA partition
+ * (with and without /sys/class/block), a plain NVMe partition, md RAID over
+ * disks on two controllers, "/dev/root" via mountinfo, and ZFS, where no
+ * documented file names the vdevs and a problem is recorded instead.
+ */
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/root.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SATA_SDA "pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0"
+#define HBA_SDB "pci0000:00/0000:00:01.0/0000:01:00.0/host2/target2:0:0/2:0:0:0"
+#define NVME0 "pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0"
+
+static int
+setup(void **state)
+{
+	*state = fx_mkroot();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fx_rmroot(*state);
+	return 0;
+}
+
+/*
+ * A disk under /sys/devices/<parent>/<via>/<disk> with its partitions; via
+ * is "block" for SCSI disks and "" for NVMe namespaces.
+ */
+static void
+fx_disk(const char *root, const char *parent, const char *via, const char *disk,
+    const char *const *parts, bool class_links)
+{
+	char dir[512], p[600], t[600];
+	int i;
+
+	snprintf(dir, sizeof dir, "devices/%s%s%s/%s", parent, *via ? "/" : "",
+	    via, disk);
+	snprintf(p, sizeof p, "/sys/%s/size", dir);
+	fx_write(root, p, "976773168\n");
+	snprintf(p, sizeof p, "/sys/block/%s", disk);
+	snprintf(t, sizeof t, "../%s", dir);
+	fx_symlink(root, p, t);
+	if (class_links) {
+		snprintf(p, sizeof p, "/sys/class/block/%s", disk);
+		snprintf(t, sizeof t, "../../%s", dir);
+		fx_symlink(root, p, t);
+	}
+	for (i = 0; parts != NULL && parts[i] != NULL; i++) {
+		snprintf(p, sizeof p, "/sys/%s/%s/partition", dir, parts[i]);
+		fx_write(root, p, "%d\n", i + 1);
+		if (class_links) {
+			snprintf(p, sizeof p, "/sys/class/block/%s", parts[i]);
+			snprintf(t, sizeof t, "../../%s/%s", dir, parts[i]);
+			fx_symlink(root, p, t);
+		}
+	}
+}
+
+/* A virtual block device (dm-N, mdN) stacked on the given slaves. */
+static void
+fx_virtual(const char *root, const char *name, const char *dm_name,
+    const char *const *slaves, const char *const *slave_paths)
+{
+	char p[600], t[600];
+	int i;
+
+	snprintf(p, sizeof p, "/sys/block/%s", name);
+	snprintf(t, sizeof t, "../devices/virtual/block/%s", name);
+	fx_symlink(root, p, t);
+	if (dm_name != NULL) {
+		snprintf(
+		    p, sizeof p, "/sys/devices/virtual/block/%s/dm/name", name);
+		fx_write(root, p, "%s\n", dm_name);
+	}
+	for (i = 0; slaves[i] != NULL; i++) {
+		snprintf(p, sizeof p, "/sys/devices/virtual/block/%s/slaves/%s",
+		    name, slaves[i]);
+		snprintf(t, sizeof t, "../../../../%s", slave_paths[i]);
+		fx_symlink(root, p, t);
+	}
+}
+
+static struct host *
+probe(const char *dir)
+{
+	struct host *h = calloc(1, sizeof *h);
+	struct root *r;
+
+	assert_non_null(h);
+	assert_int_equal(root_open(dir, &r), 0);
+	probe_storage(h, r);
+	root_free(r);
+	return h;
+}
+
+static bool
+has_problem(const struct host *h, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_problems; i++)
+		if (strstr(h->problems[i].message, text) != NULL)
+			return true;
+	return false;
+}
+
+/* Proxmox's default install: LVM "pve" on sda3, sda on the AHCI port. */
+static void
+lvm_tree(const char *root, bool class_links)
+{
+	static const char *const parts[] = {"sda1", "sda2", "sda3", NULL};
+	static const char *const slaves[] = {"sda3", NULL};
+	static const char *const paths[] = {SATA_SDA "/block/sda/sda3"};
+
+	fx_disk(root, SATA_SDA, "block", "sda", parts, class_links);
+	fx_virtual(root, "dm-0", "pve-swap", slaves, paths);
+	fx_virtual(root, "dm-1", "pve-root", slaves, paths);
+	fx_write(root, "/proc/mounts",
+	    "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n"
+	    "/dev/mapper/pve-root / ext4 rw,relatime,errors=remount-ro 0 0\n"
+	    "/dev/sda2 /boot/efi vfat rw,relatime 0 0\n");
+}
+
+static void
+test_lvm_sata(void **state)
+{
+	struct host *h;
+
+	lvm_tree(*state, true);
+	h = probe(*state);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:00:1f.2");
+	assert_int_equal(h->storage.n_root_disks, 1);
+	assert_string_equal(h->storage.root_disks[0], "sda");
+	host_free(h);
+}
+
+/* The same without /sys/class/block: partitions found below the disks. */
+static void
+test_lvm_no_class(void **state)
+{
+	struct host *h;
+
+	lvm_tree(*state, false);
+	h = probe(*state);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:00:1f.2");
+	assert_string_equal(h->storage.root_disks[0], "sda");
+	host_free(h);
+}
+
+/* ext4 straight on an NVMe partition, the SSD behind a root port. */
+static void
+test_nvme(void **state)
+{
+	static const char *const parts[] = {"nvme0n1p1", "nvme0n1p2", NULL};
+	struct host *h;
+
+	fx_disk(*state, NVME0, "", "nvme0n1", parts, true);
+	fx_write(*state, "/proc/mounts",
+	    "rootfs / rootfs rw 0 0\n"
+	    "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n");
+	h = probe(*state);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:3d:00.0");
+	assert_int_equal(h->storage.n_root_disks, 1);
+	assert_string_equal(h->storage.root_disks[0], "nvme0n1");
+	host_free(h);
+}
+
+/* md RAID 1 over sda1 (AHCI) and sdb1 (an HBA behind a root port). */
+static void
+test_md_two_controllers(void **state)
+{
+	static const char *const pa[] = {"sda1", NULL};
+	static const char *const pb[] = {"sdb1", NULL};
+	static const char *const slaves[] = {"sda1", "sdb1", NULL};
+	static const char *const paths[] = {
+	    SATA_SDA "/block/sda/sda1", HBA_SDB "/block/sdb/sdb1"};
+	struct host *h;
+
+	fx_disk(*state, SATA_SDA, "block", "sda", pa, true);
+	fx_disk(*state, HBA_SDB, "block", "sdb", pb, true);
+	fx_virtual(*state, "md0", NULL, slaves, paths);
+	fx_write(*state, "/proc/mounts", "/dev/md0 / ext4 rw 0 0\n");
+	h = probe(*state);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 2);
+	assert_string_equal(h->storage.root_controllers[0], "0000:00:1f.2");
+	assert_string_equal(h->storage.root_controllers[1], "0000:01:00.0");
+	assert_int_equal(h->storage.n_root_disks, 2);
+	assert_string_equal(h->storage.root_disks[0], "sda");
+	assert_string_equal(h->storage.root_disks[1], "sdb");
+	host_free(h);
+}
+
+/* Booted without an initramfs: "/dev/root", resolved by major:minor. */
+static void
+test_dev_root(void **state)
+{
+	static const char *const parts[] = {"vda1", NULL};
+	struct host *h;
+
+	fx_disk(*state, "pci0000:00/0000:00:04.0/virtio1", "block", "vda",
+	    parts, true);
+	fx_symlink(*state, "/sys/dev/block/252:1",
+	    "../../devices/pci0000:00/0000:00:04.0/virtio1/block/vda/vda1");
+	fx_write(*state, "/proc/mounts", "/dev/root / ext4 rw 0 0\n");
+	fx_write(*state, "/proc/self/mountinfo",
+	    "21 26 0:20 / /sys rw,nosuid - sysfs sysfs rw\n"
+	    "26 1 252:1 / / rw,relatime shared:1 - ext4 /dev/root rw\n");
+	h = probe(*state);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:00:04.0");
+	assert_string_equal(h->storage.root_disks[0], "vda");
+	host_free(h);
+}
+
+/* ZFS root: the pool's vdevs are not in any documented file. */
+static void
+test_zfs(void **state)
+{
+	struct host *h;
+
+	fx_write(*state, "/proc/mounts",
+	    "rpool/ROOT/pve-1 / zfs rw,relatime,xattr,noacl 0 0\n"
+	    "rpool /rpool zfs rw,relatime,xattr,noacl 0 0\n");
+	fx_write(*state, "/proc/spl/kstat/zfs/rpool/state", "ONLINE\n");
+	h = probe(*state);
+	assert_int_equal(h->storage.n_root_controllers, 0);
+	assert_int_equal(h->storage.n_root_disks, 0);
+	assert_true(has_problem(h, "root on zfs pool 'rpool': controllers "
+				   "unknown"));
+	host_free(h);
+}
+
+/* No /proc/mounts, or a mapper name sysfs does not know. */
+static void
+test_missing(void **state)
+{
+	struct host *h;
+
+	h = probe(*state);
+	assert_int_equal(h->storage.n_root_controllers, 0);
+	assert_true(has_problem(h, "cannot read '/proc/mounts'"));
+	host_free(h);
+
+	fx_write(*state, "/proc/mounts", "/dev/mapper/vg-lv / xfs rw 0 0\n");
+	h = probe(*state);
+	assert_int_equal(h->storage.n_root_controllers, 0);
+	assert_true(has_problem(h, "'/dev/mapper/vg-lv'"));
+	host_free(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_lvm_sata, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lvm_no_class, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nvme, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_md_two_controllers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dev_root, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zfs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

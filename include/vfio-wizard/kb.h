@@ -5,6 +5,11 @@
  * generation with their passthrough modes, the companion functions that go
  * with them (Haswell's HDMI audio at 00:03.0), CPU SKUs without VT-d, and
  * reset quirks. Every entry in the YAML cites its source.
+ *
+ * The loader (libyaml) is strict: unknown or repeated keys, malformed hex
+ * IDs, unknown modes, an ID listed under two generations and the like are
+ * errors whose message starts "FILE:LINE:COL:". CPU SKUs match whole
+ * white-space separated tokens of /proc/cpuinfo's model name.
  */
 #ifndef VW_KB_H
 #define VW_KB_H
@@ -18,7 +23,7 @@ enum vw_mode {
 	MODE_SRIOV = 1 << 2,		/* "sr-iov" */
 	MODE_VFIO = 1 << 3,		/* "vfio": whole device */
 };
-const char *mode_name(enum vw_mode);	/* one bit */
+const char *mode_name(enum vw_mode);	/* one bit; NULL otherwise */
 int mode_from_name(const char *);	/* 0 when unknown */
 
 struct kb_companion {
@@ -42,6 +47,11 @@ struct kb_igpu_gen {
 	size_t n_companions;
 	char *note;		/* one sentence of advice, or NULL */
 	char *source;
+	/*
+	 * The first QEMU release whose igd_gen() knows this generation, so
+	 * legacy-igd works ("10.0"), or NULL when every QEMU does.
+	 */
+	char *legacy_igd_qemu;
 };
 
 struct kb_cpu_sku {
@@ -67,13 +77,28 @@ struct kb {
 	size_t n_quirks;
 };
 
-/* Load and validate a knowledge base; on error *cause says where and why. */
+/*
+ * Load and validate a knowledge base; on error returns -errno (-EINVAL for
+ * bad content) and *cause says where and why ("FILE:LINE:COL: ...").
+ */
 int kb_load(const char *path, struct kb **out, char **cause);
+/* The same from a buffer; name is used in messages. */
+int kb_load_buffer(const char *text, size_t len, const char *name,
+    struct kb **out, char **cause);
 void kb_free(struct kb *);
-/* The default path: $VFIO_WIZARD_DATADIR/hardware.yaml or the installed one. */
+/*
+ * The default path: $VFIO_WIZARD_DATADIR/hardware.yaml or the installed one.
+ * The string stays valid until the variable changes.
+ */
 const char *kb_default_path(void);
 
+/* The generation of an Intel iGPU (vendor 8086) by device ID, or NULL. */
 const struct kb_igpu_gen *kb_igpu_lookup(const struct kb *, uint16_t vendor,
+    uint16_t device);
+/* A generation by its id ("haswell"), or NULL. */
+const struct kb_igpu_gen *kb_igpu_find(const struct kb *, const char *id);
+/* Whether a companion lists this vendor and device ID. */
+bool kb_companion_matches(const struct kb_companion *, uint16_t vendor,
     uint16_t device);
 /*
  * Whether a CPU model name is a SKU known to have VT-d (TRI_YES), known to
@@ -82,6 +107,7 @@ const struct kb_igpu_gen *kb_igpu_lookup(const struct kb *, uint16_t vendor,
  */
 int kb_cpu_vtd(const struct kb *, const char *vendor, const char *model_name,
     const struct kb_cpu_sku **match);
+/* The quirk for exactly this device, else one for the whole vendor. */
 const struct kb_quirk *kb_quirk_lookup(const struct kb *, uint16_t vendor,
     uint16_t device);
 

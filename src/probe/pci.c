@@ -94,143 +94,43 @@ pci_on_debug(char *fmt, ...)
 	(void)fmt;
 }
 
-bool
-pci_is_gpu(const struct pci_device *d)
-{
-	return PCI_CLASS_BASE(d->class_code) == 0x03;
-}
-
-bool
-pci_is_bridge(const struct pci_device *d)
-{
-	if (PCI_CLASS_BASE(d->class_code) != 0x06)
-		return false;
-	switch (PCI_CLASS_SUB(d->class_code)) {
-	case 0x00: /* host bridge */
-	case 0x01: /* ISA bridge (the LPC controller) */
-	case 0x04: /* PCI-to-PCI bridge, PCIe root and switch ports */
-	case 0x09: /* semi-transparent PCI-to-PCI bridge */
-		return true;
-	}
-	return false;
-}
-
-bool
-pci_is_audio(const struct pci_device *d)
-{
-	return (d->class_code >> 8) == 0x0403;
-}
-
-/* Parse "DDDD:BB:DD.F" (or "BB:DD.F" for domain 0); 0 or -EINVAL. */
-static int
-parse_address(
-    const char *s, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn)
-{
-	unsigned v[4];
-	int n = 0, parts = 0;
-	const char *p = s;
-
-	for (;;) {
-		unsigned long x;
-		char *end;
-
-		if (!isxdigit((unsigned char)*p))
-			return -EINVAL;
-		x = strtoul(p, &end, 16);
-		if (end - p > 8 || parts >= 4)
-			return -EINVAL;
-		v[parts++] = (unsigned)x;
-		p = end;
-		if (*p == '\0')
-			break;
-		if (*p != ':' && *p != '.')
-			return -EINVAL;
-		if (*p == '.')
-			n = parts;
-		p++;
-	}
-	if (n != parts - 1 || (parts != 3 && parts != 4))
-		return -EINVAL;
-	if (parts == 3) {
-		v[3] = v[2];
-		v[2] = v[1];
-		v[1] = v[0];
-		v[0] = 0;
-	}
-	if (v[1] > 0xff || v[2] > 0x1f || v[3] > 7)
-		return -EINVAL;
-	*dom = v[0];
-	*bus = v[1];
-	*dev = v[2];
-	*fn = v[3];
-	return 0;
-}
-
-static int
-cmp_bdf(unsigned d1, unsigned b1, unsigned s1, unsigned f1,
-    const struct pci_device *p)
-{
-	if (d1 != p->domain)
-		return d1 < p->domain ? -1 : 1;
-	if (b1 != p->bus)
-		return b1 < p->bus ? -1 : 1;
-	if (s1 != p->dev)
-		return s1 < p->dev ? -1 : 1;
-	if (f1 != p->func)
-		return f1 < p->func ? -1 : 1;
-	return 0;
-}
-
+/* qsort order of the device list: domain, bus, device, function. */
 static int
 cmp_devices(const void *a, const void *b)
 {
-	const struct pci_device *x = a;
+	const struct pci_device *x = a, *y = b;
+	unsigned kx[4] = {x->domain, x->bus, x->dev, x->func};
+	unsigned ky[4] = {y->domain, y->bus, y->dev, y->func};
+	int i;
 
-	return cmp_bdf(x->domain, x->bus, x->dev, x->func, b);
-}
-
-/* Binary search in the sorted device list; NULL when absent. */
-const struct pci_device *
-host_pci_find(const struct host *h, const char *address)
-{
-	unsigned dom, bus, dev, fn;
-	size_t lo = 0, hi;
-
-	if (h == NULL || address == NULL ||
-	    parse_address(address, &dom, &bus, &dev, &fn) < 0)
-		return NULL;
-	hi = h->n_pci;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_bdf(dom, bus, dev, fn, &h->pci[mid]);
-
-		if (c == 0)
-			return &h->pci[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	for (i = 0; i < 4; i++)
+		if (kx[i] != ky[i])
+			return kx[i] < ky[i] ? -1 : 1;
+	return 0;
 }
 
 /* True when s is a PCI address component of a sysfs path. */
 static bool
 is_bdf(const char *s, size_t len)
 {
-	char buf[32];
-	unsigned dom, bus, dev, fn;
-	size_t i, colons = 0;
+	static const char shape[] = ":xx:xx.f";
+	size_t i, dom;
 
-	if (len == 0 || len >= sizeof buf)
+	for (dom = 0; dom < len && isxdigit((unsigned char)s[dom]); dom++)
+		;
+	if (dom < 4 || dom > 8 || len != dom + 8)
 		return false;
-	for (i = 0; i < len; i++)
-		colons += s[i] == ':';
-	if (colons != 2)
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return parse_address(buf, &dom, &bus, &dev, &fn) == 0;
+	for (i = 0; i < 8; i++) {
+		char c = s[dom + i];
+
+		if (shape[i] == 'x' && !isxdigit((unsigned char)c))
+			return false;
+		if (shape[i] == 'f' && (c < '0' || c > '7'))
+			return false;
+		if ((shape[i] == ':' || shape[i] == '.') && c != shape[i])
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -262,12 +162,36 @@ parent_from_link(const char *target)
 	return xstrndup(prev, prev_len);
 }
 
+/* A device directory and its sorted entries, listed once. */
+struct devdir {
+	char *dir; /* "/sys/bus/pci/devices/<address>" */
+	char **names;
+	size_t n;
+};
+
+static int
+cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+/* True when the device directory has the entry: no open for absent ones. */
+static bool
+has_entry(const struct devdir *dd, const char *name)
+{
+	return dd->n > 0 && bsearch(name, dd->names, dd->n, sizeof *dd->names,
+				cmp_name) != NULL;
+}
+
 /* Read an optional attribute of the device; NULL when absent or empty. */
 static char *
-read_attr(const struct root *r, const char *dir, const char *name)
+read_attr(const struct root *r, const struct devdir *dd, const char *name)
 {
-	char *path = xasprintf("%s/%s", dir, name), *s = NULL;
+	char *path, *s = NULL;
 
+	if (!has_entry(dd, name))
+		return NULL;
+	path = xasprintf("%s/%s", dd->dir, name);
 	if (root_read_line(r, path, &s) == 0 && *s == '\0') {
 		free(s);
 		s = NULL;
@@ -278,21 +202,30 @@ read_attr(const struct root *r, const char *dir, const char *name)
 
 /* An optional decimal attribute, -1 when absent or not a number. */
 static int
-read_int_attr(const struct root *r, const char *dir, const char *name)
+read_int_attr(const struct root *r, const struct devdir *dd, const char *name)
 {
-	char *path = xasprintf("%s/%s", dir, name);
+	char *path;
 	unsigned long v;
-	int err = root_read_ulong(r, path, &v);
+	int err;
 
+	if (!has_entry(dd, name))
+		return -1;
+	path = xasprintf("%s/%s", dd->dir, name);
+	err = root_read_ulong(r, path, &v);
 	free(path);
 	return err < 0 || v > 0x7fffffff ? -1 : (int)v;
 }
 
+/* The last component of an optional link of the device, or NULL. */
 static char *
-readlink_base_attr(const struct root *r, const char *dir, const char *name)
+readlink_base_attr(
+    const struct root *r, const struct devdir *dd, const char *name)
 {
-	char *path = xasprintf("%s/%s", dir, name), *s = NULL;
+	char *path, *s = NULL;
 
+	if (!has_entry(dd, name))
+		return NULL;
+	path = xasprintf("%s/%s", dd->dir, name);
 	if (root_readlink_base(r, path, &s) < 0)
 		s = NULL;
 	free(path);
@@ -318,30 +251,25 @@ has_word(const char *list, const char *word)
 	return false;
 }
 
-static char *
-lookup(struct pci_access *a, int flags, ...)
+/* The names lspci would print ("Device 1234" when pci.ids lacks one). */
+static void
+fill_names(struct pci_access *a, struct pci_device *o)
 {
-	char buf[256], *name;
-	va_list ap;
-	int v[4], i, n;
+	const int f = PCI_LOOKUP_NO_HWDB;
+	char buf[256];
 
-	/* pci_lookup_name is variadic itself: pass the ids on explicitly. */
-	n = (flags & PCI_LOOKUP_SUBSYSTEM) ? 4
-	    : (flags & PCI_LOOKUP_DEVICE)  ? 2
-					   : 1;
-	va_start(ap, flags);
-	for (i = 0; i < n; i++)
-		v[i] = va_arg(ap, int);
-	va_end(ap);
-	flags |= PCI_LOOKUP_NO_HWDB;
-	if (n == 4)
-		name = pci_lookup_name(
-		    a, buf, sizeof buf, flags, v[0], v[1], v[2], v[3]);
-	else if (n == 2)
-		name = pci_lookup_name(a, buf, sizeof buf, flags, v[0], v[1]);
-	else
-		name = pci_lookup_name(a, buf, sizeof buf, flags, v[0]);
-	return xstrdup(name != NULL ? name : "");
+	o->vendor_name = xstrdup(pci_lookup_name(
+	    a, buf, sizeof buf, f | PCI_LOOKUP_VENDOR, o->vendor_id));
+	o->device_name = xstrdup(pci_lookup_name(a, buf, sizeof buf,
+	    f | PCI_LOOKUP_DEVICE, o->vendor_id, o->device_id));
+	if (o->subsys_vendor_id != 0)
+		o->subsys_name = xstrdup(pci_lookup_name(a, buf, sizeof buf,
+		    f | PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR |
+			PCI_LOOKUP_DEVICE,
+		    o->vendor_id, o->device_id, o->subsys_vendor_id,
+		    o->subsys_device_id));
+	o->class_name = xstrdup(pci_lookup_name(a, buf, sizeof buf,
+	    f | PCI_LOOKUP_CLASS, (int)(o->class_code >> 8)));
 }
 
 /* What libpci tells about one device: ids, class, names, caps. */
@@ -357,9 +285,6 @@ fill_from_libpci(
 #endif
 #if HAVE_DECL_PCI_FILL_SUBSYS
 	flags |= PCI_FILL_SUBSYS;
-#endif
-#if HAVE_DECL_PCI_FILL_IOMMU_GROUP
-	flags |= PCI_FILL_IOMMU_GROUP;
 #endif
 #if HAVE_DECL_PCI_FILL_DRIVER
 	flags |= PCI_FILL_DRIVER;
@@ -391,15 +316,6 @@ fill_from_libpci(
 #endif
 	if (o->subsys_vendor_id == 0xffff)
 		o->subsys_vendor_id = o->subsys_device_id = 0;
-#if HAVE_DECL_PCI_FILL_IOMMU_GROUP
-	{
-		const char *g =
-		    pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
-
-		if (g != NULL && isdigit((unsigned char)*g))
-			o->iommu_group = atoi(g);
-	}
-#endif
 #if HAVE_DECL_PCI_FILL_DRIVER
 	{
 		const char *drv = pci_get_string_property(d, PCI_FILL_DRIVER);
@@ -436,63 +352,53 @@ fill_from_libpci(
 		}
 	}
 
-	o->vendor_name = lookup(a, PCI_LOOKUP_VENDOR, o->vendor_id);
-	o->device_name =
-	    lookup(a, PCI_LOOKUP_DEVICE, o->vendor_id, o->device_id);
-	if (o->subsys_vendor_id != 0)
-		o->subsys_name = lookup(a,
-		    PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR |
-			PCI_LOOKUP_DEVICE,
-		    o->vendor_id, o->device_id, o->subsys_vendor_id,
-		    o->subsys_device_id);
-	o->class_name = lookup(a, PCI_LOOKUP_CLASS, (int)(o->class_code >> 8));
+	fill_names(a, o);
 }
 
 /* What sysfs tells beyond libpci, read through the root handle. */
 static void
-fill_from_sysfs(const struct root *r, struct pci_device *o, bool config)
+fill_from_sysfs(const struct root *r, const struct devdir *dd,
+    struct pci_device *o, bool config)
 {
-	char *dir = xasprintf("/sys/bus/pci/devices/%s", o->address);
 	char *target, *s;
 	int v;
 
 	if (o->driver == NULL)
-		o->driver = readlink_base_attr(r, dir, "driver");
-	if (o->iommu_group < 0 &&
-	    (s = readlink_base_attr(r, dir, "iommu_group")) != NULL) {
+		o->driver = readlink_base_attr(r, dd, "driver");
+	/* a readlink here is cheaper than libpci's realpath() of the link */
+	if ((s = readlink_base_attr(r, dd, "iommu_group")) != NULL) {
 		if (isdigit((unsigned char)*s))
 			o->iommu_group = atoi(s);
 		free(s);
 	}
-	o->modalias = read_attr(r, dir, "modalias");
-	o->reset_method = read_attr(r, dir, "reset_method");
+	o->modalias = read_attr(r, dd, "modalias");
+	o->reset_method = read_attr(r, dd, "reset_method");
 	if (!config && o->reset_method != NULL)
 		o->has_flr = has_word(o->reset_method, "flr") ||
 			     has_word(o->reset_method, "af_flr");
 
 	/* boot_vga exists for VGA-class devices only */
-	if ((s = read_attr(r, dir, "boot_vga")) != NULL) {
+	if ((s = read_attr(r, dd, "boot_vga")) != NULL) {
 		o->boot_vga = strcmp(s, "0") != 0 ? TRI_YES : TRI_NO;
 		free(s);
 	} else
 		o->boot_vga =
 		    (o->class_code >> 8) == 0x0300 ? TRI_UNKNOWN : TRI_NO;
 
-	if ((v = read_int_attr(r, dir, "sriov_totalvfs")) >= 0) {
+	if ((v = read_int_attr(r, dd, "sriov_totalvfs")) >= 0) {
 		o->sriov_capable = true;
 		o->sriov_totalvfs = v;
 	}
-	if ((v = read_int_attr(r, dir, "sriov_numvfs")) >= 0)
+	if ((v = read_int_attr(r, dd, "sriov_numvfs")) >= 0)
 		o->sriov_numvfs = v;
 	if (!o->sriov_capable)
 		o->sriov_totalvfs = o->sriov_numvfs = -1;
-	o->physfn = readlink_base_attr(r, dir, "physfn");
+	o->physfn = readlink_base_attr(r, dd, "physfn");
 
-	if (root_readlink(r, dir, &target) == 0) {
+	if (root_readlink(r, dd->dir, &target) == 0) {
 		o->parent = parent_from_link(target);
 		free(target);
 	}
-	free(dir);
 }
 
 /* Free what a device holds, for a device dropped half-way. */
@@ -555,8 +461,8 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 {
 	struct host *h = ctx->host;
 	struct pci_device o;
-	char *dir, *cfg;
-	bool config;
+	struct devdir dd;
+	bool config, ok;
 
 	memset(&o, 0, sizeof o);
 	o.domain = (unsigned)d->domain;
@@ -568,34 +474,36 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 	o.iommu_group = -1;
 	o.sriov_totalvfs = o.sriov_numvfs = -1;
 
-	dir = xasprintf("/sys/bus/pci/devices/%s", o.address);
-	cfg = xasprintf("%s/config", dir);
-	config = root_exists(r, cfg);
-	free(cfg);
+	dd.dir = xasprintf("/sys/bus/pci/devices/%s", o.address);
+	if (root_listdir(r, dd.dir, &dd.names, &dd.n) < 0) {
+		dd.names = NULL;
+		dd.n = 0;
+	}
+	config = has_entry(&dd, "config");
 
 	ctx->no_config = !config;
-	if (!guarded_fill(ctx, a, d, &o, config)) {
-		ctx->no_config = false;
+	ok = guarded_fill(ctx, a, d, &o, config);
+	ctx->no_config = false;
+	if (!ok) {
 		host_problem(
 		    h, "pci", "device '%s' skipped: %s", o.address, ctx->error);
 		device_clear(&o);
-		free(dir);
-		return;
-	}
-	ctx->no_config = false;
-	if (!config) {
-		/* libpci read 0xff for the revision where sysfs has none */
-		int rev = read_int_attr(r, dir, "revision");
+	} else {
+		if (!config) {
+			/* libpci read 0xff for a revision sysfs lacks */
+			int rev = read_int_attr(r, &dd, "revision");
 
-		o.revision = rev >= 0 ? (uint8_t)rev : 0;
-		host_problem(h, "pci",
-		    "device '%s': no config space, "
-		    "capabilities unknown",
-		    o.address);
+			o.revision = rev >= 0 ? (uint8_t)rev : 0;
+			host_problem(h, "pci",
+			    "device '%s': no config space, capabilities "
+			    "unknown",
+			    o.address);
+		}
+		fill_from_sysfs(r, &dd, &o, config);
+		ARRAY_PUSH(h->pci, h->n_pci, o);
 	}
-	free(dir);
-	fill_from_sysfs(r, &o, config);
-	ARRAY_PUSH(h->pci, h->n_pci, o);
+	strv_free(dd.names, dd.n);
+	free(dd.dir);
 }
 
 void

@@ -631,6 +631,12 @@ test_find(void **state)
 	assert_null(host_pci_find(h, "0000:00:20.0"));
 	assert_null(host_pci_find(h, "0000:00:02.0x"));
 	assert_null(host_pci_find(h, "garbage"));
+	assert_null(host_pci_find(h, "0000.00:1f.2"));
+	assert_null(host_pci_find(h, "0000:00:1f.2.0"));
+	assert_null(host_pci_find(h, "0x00:00:1f.2"));
+	assert_null(host_pci_find(h, "0000:00:1f.8"));
+	assert_null(host_pci_find(h, "0000:100:1f.2"));
+	assert_non_null(host_pci_find(h, "0000:00:1F.2"));
 	assert_null(host_pci_find(h, ""));
 	assert_null(host_pci_find(h, NULL));
 	host_free(h);

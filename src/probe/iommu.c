@@ -50,14 +50,15 @@ static void
 probe_group(struct host *h, const struct root *r, const char *name,
     struct iommu_group *g)
 {
-	char *path, **devs;
+	char *path, *type, **devs;
 	size_t n, i;
 	int err;
 
 	path = xasprintf("/sys/kernel/iommu_groups/%s/type", name);
-	if (root_read_line(r, path, &g->type) < 0 || *g->type == '\0') {
-		free(g->type);
-		g->type = NULL;
+	if (root_read_line(r, path, &type) == 0) {
+		/* keep the text, not root_read's page-sized buffer */
+		g->type = *type != '\0' ? xstrdup(type) : NULL;
+		free(type);
 	}
 	free(path);
 

@@ -192,9 +192,12 @@ read_attr(const struct root *r, const struct devdir *dd, const char *name)
 	if (!has_entry(dd, name))
 		return NULL;
 	path = xasprintf("%s/%s", dd->dir, name);
-	if (root_read_line(r, path, &s) == 0 && *s == '\0') {
+	if (root_read_line(r, path, &s) == 0) {
+		/* root_read's buffer is a page: keep only the text */
+		char *t = *s != '\0' ? xstrdup(s) : NULL;
+
 		free(s);
-		s = NULL;
+		s = t;
 	}
 	free(path);
 	return s;

@@ -77,8 +77,8 @@ probe_group(struct host *h, const struct root *r, const char *name,
 
 		if (d == NULL) {
 			host_problem(h, "iommu",
-			    "group %d lists '%s', which is "
-			    "not a probed pci device",
+			    "group %d lists '%s', which is not a probed pci "
+			    "device",
 			    g->id, devs[i]);
 			continue;
 		}
@@ -87,8 +87,8 @@ probe_group(struct host *h, const struct root *r, const char *name,
 			h->pci[idx].iommu_group = g->id;
 		else if (h->pci[idx].iommu_group != g->id)
 			host_problem(h, "iommu",
-			    "device '%s' is in group %d "
-			    "but its iommu_group link says %d",
+			    "device '%s' is in group %d but its iommu_group "
+			    "link says %d",
 			    devs[i], g->id, h->pci[idx].iommu_group);
 		ARRAY_PUSH(g->devices, g->n_devices, idx);
 	}
@@ -118,8 +118,7 @@ probe_iommu(struct host *h, const struct root *r)
 	if (err < 0) {
 		if (err != -ENOENT)
 			host_problem(h, "iommu",
-			    "cannot list "
-			    "'/sys/kernel/iommu_groups': %s",
+			    "cannot list '/sys/kernel/iommu_groups': %s",
 			    strerror(-err));
 		return;
 	}
@@ -138,8 +137,8 @@ probe_iommu(struct host *h, const struct root *r)
 		qsort(io->groups, io->n_groups, sizeof *io->groups, cmp_groups);
 	if (!io->active && io->n_groups > 0)
 		host_problem(h, "iommu",
-		    "%zu iommu groups exist but "
-		    "'/sys/class/iommu' lists no unit",
+		    "%zu iommu groups exist but '/sys/class/iommu' lists no "
+		    "unit",
 		    io->n_groups);
 }
 

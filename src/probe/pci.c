@@ -453,11 +453,10 @@ guarded_names(struct pci_ctx *ctx, struct pci_access *a, const char *ids)
 	}
 	if (!pci_load_name_list(a))
 		host_problem(ctx->host, "pci",
-		    "cannot read pci.ids '%s': "
-		    "names are numeric",
-		    ids);
+		    "cannot read pci.ids '%s': names are numeric", ids);
 }
 
+/* Probe one device libpci scanned and append it, or record why not. */
 static void
 probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
     struct pci_dev *d)
@@ -498,8 +497,7 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 
 			o.revision = rev >= 0 ? (uint8_t)rev : 0;
 			host_problem(h, "pci",
-			    "device '%s': no config space, capabilities "
-			    "unknown",
+			    "device '%s': no config space, caps unknown",
 			    o.address);
 		}
 		fill_from_sysfs(r, &dd, &o, config);
@@ -520,9 +518,8 @@ probe_pci(struct host *h, const struct root *r)
 	char *sysfs;
 
 	if (!root_exists(r, "/sys/bus/pci/devices")) {
-		host_problem(h, "pci",
-		    "no pci devices: cannot read "
-		    "'/sys/bus/pci/devices'");
+		host_problem(
+		    h, "pci", "no pci devices: no '/sys/bus/pci/devices'");
 		return;
 	}
 	if (ids == NULL || *ids == '\0')

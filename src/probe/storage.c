@@ -196,10 +196,8 @@ walk_block(struct host *h, const struct root *r, const char *name, int depth)
 	bool whole;
 
 	if (depth > STORAGE_MAX_DEPTH) {
-		host_problem(h, "storage",
-		    "block device '%s': stacked too "
-		    "deep",
-		    name);
+		host_problem(
+		    h, "storage", "block device '%s': stacked too deep", name);
 		return;
 	}
 	path = xasprintf("/sys/block/%s/slaves", name);
@@ -217,8 +215,8 @@ walk_block(struct host *h, const struct root *r, const char *name, int depth)
 	devpath = block_devpath(r, name);
 	if (devpath == NULL) {
 		host_problem(h, "storage",
-		    "block device '%s' not found in "
-		    "'/sys/class/block' or '/sys/block'",
+		    "block device '%s' not found in '/sys/class/block' or "
+		    "'/sys/block'",
 		    name);
 		return;
 	}
@@ -256,8 +254,7 @@ walk_block(struct host *h, const struct root *r, const char *name, int depth)
 		    bdf_len);
 	else
 		host_problem(h, "storage",
-		    "disk '%.*s' is not on a pci "
-		    "controller ('%s')",
+		    "disk '%.*s' is not on a pci controller ('%s')",
 		    (int)disk_len, disk, devpath);
 	free(devpath);
 }
@@ -357,9 +354,7 @@ source_block(struct host *h, const struct root *r, const char *source)
 	name = xstrdup(source + strlen("/dev/"));
 	if (strchr(name, '/') != NULL) {
 		host_problem(h, "storage",
-		    "root source '%s' is not a block "
-		    "device node",
-		    source);
+		    "root source '%s' is not a block device node", source);
 		free(name);
 		name = NULL;
 	}
@@ -391,17 +386,15 @@ probe_storage(struct host *h, const struct root *r)
 		 * statistics only. zpool status (libzfs) would be needed.
 		 */
 		host_problem(h, "storage",
-		    "root on zfs pool '%.*s': "
-		    "controllers unknown",
-		    (int)len, source);
+		    "root on zfs pool '%.*s': controllers unknown", (int)len,
+		    source);
 		goto out;
 	}
 	name = source_block(h, r, source);
 	if (name == NULL) {
 		host_problem(h, "storage",
-		    "root source '%s' (%s): "
-		    "controllers unknown",
-		    source, fstype);
+		    "root source '%s' (%s): controllers unknown", source,
+		    fstype);
 		goto out;
 	}
 	walk_block(h, r, name, 0);

@@ -185,34 +185,77 @@ block_devpath(const struct root *r, const char *name)
 	return target;
 }
 
-/* Record the disk and controller behind one block device, recursively. */
+static void walk_block(struct host *h, const struct root *r, const char *name,
+    const char *hint, const char *head, int depth);
+
+/*
+ * Walk the devices a stacked one sits on: dm and md list them in slaves/,
+ * an NVMe multipath head lists its per-controller paths in multipath/.
+ * Each entry's link target serves as its sysfs path should the name alone
+ * not be found (hidden NVMe path devices). False when there are none.
+ */
+static bool
+walk_lower(struct host *h, const struct root *r, const char *name,
+    const char *sub, int depth)
+{
+	char *dir = xasprintf("/sys/block/%s/%s", name, sub), **lower;
+	size_t n = 0, i;
+
+	if (root_listdir(r, dir, &lower, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			char *link = xasprintf("%s/%s", dir, lower[i]), *hint;
+
+			if (root_readlink(r, link, &hint) < 0)
+				hint = NULL;
+			/* a multipath head is the disk users know */
+			walk_block(h, r, lower[i], hint,
+			    strcmp(sub, "multipath") == 0 ? name : NULL,
+			    depth + 1);
+			free(hint);
+			free(link);
+		}
+		strv_free(lower, n);
+	}
+	free(dir);
+	return n > 0;
+}
+
+/* True when /sys/block lists the name: disks are there, partitions not. */
+static bool
+is_disk(const struct root *r, const char *name, size_t len)
+{
+	char *path = xasprintf("/sys/block/%.*s", (int)len, name);
+	bool yes = root_exists(r, path);
+
+	free(path);
+	return yes;
+}
+
+/*
+ * Record the disk and controller behind one block device, recursively; hint
+ * is its sysfs path when known from a link, head the disk name to record.
+ */
 static void
-walk_block(struct host *h, const struct root *r, const char *name, int depth)
+walk_block(struct host *h, const struct root *r, const char *name,
+    const char *hint, const char *head, int depth)
 {
 	struct host_storage *st = &h->storage;
-	char *path, **slaves, *devpath;
-	const char *p, *disk = NULL, *bdf = NULL, *prev = NULL;
-	size_t n, i, disk_len = 0, bdf_len = 0, prev_len = 0;
-	bool whole;
+	char *devpath;
+	const char *p, *disk, *bdf = NULL, *prev = NULL;
+	size_t disk_len = 0, bdf_len = 0, prev_len = 0;
 
 	if (depth > STORAGE_MAX_DEPTH) {
 		host_problem(
 		    h, "storage", "block device '%s': stacked too deep", name);
 		return;
 	}
-	path = xasprintf("/sys/block/%s/slaves", name);
-	if (root_listdir(r, path, &slaves, &n) == 0) {
-		for (i = 0; i < n; i++)
-			walk_block(h, r, slaves[i], depth + 1);
-		strv_free(slaves, n);
-		if (n > 0) {
-			free(path);
-			return;
-		}
-	}
-	free(path);
+	if (walk_lower(h, r, name, "slaves", depth) ||
+	    walk_lower(h, r, name, "multipath", depth))
+		return;
 
 	devpath = block_devpath(r, name);
+	if (devpath == NULL && hint != NULL)
+		devpath = xstrdup(hint);
 	if (devpath == NULL) {
 		host_problem(h, "storage",
 		    "block device '%s' not found in '/sys/class/block' or "
@@ -220,25 +263,15 @@ walk_block(struct host *h, const struct root *r, const char *name, int depth)
 		    name);
 		return;
 	}
-	/* disks are listed in /sys/block, partitions are not */
-	path = xasprintf("/sys/block/%s", name);
-	whole = root_exists(r, path);
-	free(path);
-
+	/* the controller is the last PCI address before the device itself */
 	for (p = devpath; *p != '\0';) {
 		size_t len = strcspn(p, "/");
 
-		if (len > 0 && strncmp(p, name, len) == 0 &&
-		    name[len] == '\0' && p[len] == '\0') {
-			disk = whole ? p : prev;
-			disk_len = whole ? len : prev_len;
-			break;
-		}
-		if (len > 0 && is_bdf(p, len)) {
-			bdf = p;
-			bdf_len = len;
-		}
-		if (len > 0) {
+		if (len > 0 && p[len] != '\0') {
+			if (is_bdf(p, len)) {
+				bdf = p;
+				bdf_len = len;
+			}
 			prev = p;
 			prev_len = len;
 		}
@@ -246,8 +279,21 @@ walk_block(struct host *h, const struct root *r, const char *name, int depth)
 		if (*p == '/')
 			p++;
 	}
-	if (disk == NULL)
-		disk = last_component(devpath, &disk_len);
+	/* a partition's directory sits inside its disk's: walk the disk */
+	disk = last_component(devpath, &disk_len);
+	if (prev != NULL && !is_disk(r, disk, disk_len) &&
+	    is_disk(r, prev, prev_len)) {
+		char *whole = xstrndup(prev, prev_len);
+
+		walk_block(h, r, whole, NULL, NULL, depth + 1);
+		free(whole);
+		free(devpath);
+		return;
+	}
+	if (head != NULL) {
+		disk = head;
+		disk_len = strlen(head);
+	}
 	add_unique(&st->root_disks, &st->n_root_disks, disk, disk_len);
 	if (bdf != NULL)
 		add_unique(&st->root_controllers, &st->n_root_controllers, bdf,
@@ -397,7 +443,7 @@ probe_storage(struct host *h, const struct root *r)
 		    fstype);
 		goto out;
 	}
-	walk_block(h, r, name, 0);
+	walk_block(h, r, name, NULL, NULL, 0);
 	free(name);
 out:
 	free(source);

@@ -206,6 +206,40 @@ test_md_two_controllers(void **state)
 	host_free(h);
 }
 
+/*
+ * Native NVMe multipath (CONFIG_NVME_MULTIPATH, shared namespace): the disk
+ * is a virtual head whose multipath/ lists the per-controller paths.
+ */
+static void
+test_nvme_multipath(void **state)
+{
+	const char *root = *state;
+	struct host *h;
+
+	fx_symlink(root, "/sys/block/nvme0n1",
+	    "../devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1");
+	fx_write(root,
+	    "/sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/"
+	    "nvme0n1p3/partition",
+	    "3\n");
+	fx_symlink(root, "/sys/class/block/nvme0n1p3",
+	    "../../devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/"
+	    "nvme0n1p3");
+	fx_mkdir(root, "/sys/devices/" NVME0 "/nvme0c0n1");
+	fx_symlink(root,
+	    "/sys/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1/"
+	    "multipath/nvme0c0n1",
+	    "../../../../../" NVME0 "/nvme0c0n1");
+	fx_write(root, "/proc/mounts", "/dev/nvme0n1p3 / ext4 rw 0 0\n");
+	h = probe(root);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:3d:00.0");
+	assert_int_equal(h->storage.n_root_disks, 1);
+	assert_string_equal(h->storage.root_disks[0], "nvme0n1");
+	host_free(h);
+}
+
 /* Booted without an initramfs: "/dev/root", resolved by major:minor. */
 static void
 test_dev_root(void **state)
@@ -274,6 +308,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_nvme, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_md_two_controllers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_nvme_multipath, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dev_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zfs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing, setup, teardown),

@@ -6,138 +6,16 @@
  * effective modprobe configuration without the live /proc/cmdline that
  * libkmod always merges.
  *
- * The indexes are written by a minimal kmod index (trie) writer below, a
- * stop-gap until the spec generator's writer (src/spec/kmod_index.c) lands.
+ * The modules tests replay a host spec (spec_replay), whose generator writes
+ * the binary indexes libkmod reads, as depmod would.
  */
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
+#include "vfio-wizard/spec.h"
 #include "testutil.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- a minimal kmod index writer (libkmod-index.c format, v2.1) ---- */
-
-#define IDX_MAGIC 0xB007F457u
-#define IDX_VERSION 0x00020001u
-#define IDX_CHILDS 0x20000000u
-#define IDX_VALUES 0x40000000u
-
-struct tnode {
-	struct tnode *child[128];
-	const char *value;
-	unsigned prio;
-};
-
-struct obuf {
-	unsigned char *b;
-	size_t len;
-};
-
-static void
-put(struct obuf *o, const void *p, size_t n)
-{
-	o->b = realloc(o->b, o->len + n);
-	assert_non_null(o->b);
-	memcpy(o->b + o->len, p, n);
-	o->len += n;
-}
-
-static void
-put32(struct obuf *o, uint32_t v)
-{
-	unsigned char c[4] = {v >> 24, v >> 16, v >> 8, v};
-
-	put(o, c, 4);
-}
-
-static void
-trie_add(struct tnode *root, const char *key, const char *value, unsigned prio)
-{
-	struct tnode *n = root;
-
-	for (; *key != '\0'; key++) {
-		int c = (unsigned char)*key & 0x7f;
-
-		if (n->child[c] == NULL)
-			n->child[c] = calloc(1, sizeof *n);
-		n = n->child[c];
-	}
-	n->value = value;
-	n->prio = prio;
-}
-
-/* Children first, then the node; returns its offset with flags. */
-static uint32_t
-trie_write(struct obuf *o, struct tnode *n)
-{
-	uint32_t off[128] = {0}, pos, flags = 0;
-	int c, first = -1, last = -1;
-
-	for (c = 0; c < 128; c++) {
-		if (n->child[c] == NULL)
-			continue;
-		off[c] = trie_write(o, n->child[c]);
-		if (first < 0)
-			first = c;
-		last = c;
-	}
-	pos = (uint32_t)o->len;
-	if (first >= 0) {
-		unsigned char fl[2] = {
-		    (unsigned char)first, (unsigned char)last};
-
-		flags |= IDX_CHILDS;
-		put(o, fl, 2);
-		for (c = first; c <= last; c++)
-			put32(o, off[c]);
-	}
-	if (n->value != NULL) {
-		flags |= IDX_VALUES;
-		put32(o, 1);
-		put32(o, n->prio);
-		put(o, n->value, strlen(n->value) + 1);
-	}
-	return pos | flags;
-}
-
-static void
-trie_free(struct tnode *n)
-{
-	int c;
-
-	for (c = 0; c < 128; c++) {
-		if (n->child[c] != NULL)
-			trie_free(n->child[c]);
-	}
-	free(n);
-}
-
-/* Write an index of key/value pairs (values NULL-terminated list). */
-static void
-write_index(const char *root, const char *path, const char *const *kv)
-{
-	struct tnode *t = calloc(1, sizeof *t);
-	struct obuf o = {NULL, 0};
-	uint32_t rootoff;
-	unsigned prio = 0;
-	size_t i;
-
-	for (i = 0; kv[i] != NULL; i += 2)
-		trie_add(t, kv[i], kv[i + 1], prio++);
-	put32(&o, IDX_MAGIC);
-	put32(&o, IDX_VERSION);
-	put32(&o, 0);
-	rootoff = trie_write(&o, t);
-	o.b[8] = rootoff >> 24;
-	o.b[9] = rootoff >> 16;
-	o.b[10] = rootoff >> 8;
-	o.b[11] = rootoff;
-	fx_write_bytes(root, path, o.b, o.len);
-	free(o.b);
-	trie_free(t);
-}
 
 /* ---- fixtures ---- */
 
@@ -171,62 +49,8 @@ setup(void **state)
 	    "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y\n"
 	    "CONFIG_VFIO_PCI_VGA=n");
 
-	/* 5.15: every vfio module loadable, vfio_virqfd still separate */
-	{
-		static const char *const dep[] = {
-		    "vfio",
-		    "kernel/drivers/vfio/vfio.ko:",
-		    "vfio_iommu_type1",
-		    "kernel/drivers/vfio/vfio_iommu_type1.ko: "
-		    "kernel/drivers/vfio/vfio.ko",
-		    "vfio_pci",
-		    "kernel/drivers/vfio/pci/vfio-pci.ko: "
-		    "kernel/drivers/vfio/vfio_virqfd.ko "
-		    "kernel/drivers/vfio/vfio.ko",
-		    "vfio_virqfd",
-		    "kernel/drivers/vfio/vfio_virqfd.ko:",
-		    "kvmgt",
-		    "kernel/drivers/gpu/drm/i915/gvt/kvmgt.ko:",
-		    NULL,
-		};
-		static const char *const builtin[] = {
-		    "crc32c_generic", "", NULL};
-
-		write_index(
-		    t, "/lib/modules/5.15.143-1-pve/modules.dep.bin", dep);
-		write_index(t,
-		    "/lib/modules/5.15.143-1-pve/modules.builtin.bin", builtin);
-	}
-	/* 6.8: vfio and its IOMMU backend built in, no vfio_virqfd */
-	{
-		static const char *const dep[] = {
-		    "vfio_pci",
-		    "kernel/drivers/vfio/pci/vfio-pci.ko: "
-		    "kernel/drivers/vfio/pci/vfio-pci-core.ko",
-		    "vfio_pci_core",
-		    "kernel/drivers/vfio/pci/vfio-pci-core.ko:",
-		    NULL,
-		};
-		static const char *const builtin[] = {
-		    "vfio", "", "vfio_iommu_type1", "", NULL};
-
-		write_index(
-		    t, "/lib/modules/6.8.12-4-pve/modules.dep.bin", dep);
-		write_index(t, "/lib/modules/6.8.12-4-pve/modules.builtin.bin",
-		    builtin);
-	}
-
-	fx_write(t, "/etc/modprobe.d/vfio.conf",
-	    "# passthrough\n"
-	    "options vfio-pci ids=8086:0412,8086:0c0c disable_vga=0\n"
-	    "softdep i915 pre: vfio-pci\n"
-	    "softdep snd_hda_intel pre: vfio-pci post: foo-bar\n"
-	    "blacklist i915\n"
-	    "alias vfio_virqfd off\n"
-	    "install kvmgt /bin/false\n"
-	    "this line is not valid\n");
-	fx_write(t, "/usr/lib/modprobe.d/x.conf", "blacklist nouveau\n");
-	fx_write(t, "/etc/modprobe.d/ignored.txt", "blacklist e1000e\n");
+	fx_mkdir(t, "/lib/modules/5.15.143-1-pve");
+	fx_mkdir(t, "/lib/modules/6.8.12-4-pve");
 	*state = t;
 	return 0;
 }
@@ -235,6 +59,74 @@ static int
 teardown(void **state)
 {
 	fx_rmroot(*state);
+	return 0;
+}
+
+/*
+ * A host whose 5.15 kernel has every vfio module loadable (vfio_virqfd still
+ * separate), whose 6.8 kernel has vfio and its IOMMU backend built in and no
+ * vfio_virqfd, and whose modprobe.d holds options, softdeps, blacklists, an
+ * alias, an install command and a bad line.
+ */
+static const char spec_yaml[] =
+    "spec: 1\n"
+    "name: kmods-unit\n"
+    "source: test_probe_kernel.c\n"
+    "kernel:\n"
+    "  release: 6.8.12-4-pve\n"
+    "  cmdline: 'BOOT_IMAGE=/boot/vmlinuz-6.8.12-4-pve ro quiet "
+    "vfio-pci.ids=8086:0412 modprobe.blacklist=i915,snd-hda-intel "
+    "\"foo.bar=a b\" nodot=1 i915.modeset -- x.y=1'\n"
+    "  installed:\n"
+    "    - release: 5.15.143-1-pve\n"
+    "      modules:\n"
+    "        vfio: module\n"
+    "        vfio_iommu_type1: module\n"
+    "        vfio_pci: module\n"
+    "        vfio_virqfd: module\n"
+    "        kvmgt: module\n"
+    "    - release: 6.8.12-4-pve\n"
+    "      modules:\n"
+    "        vfio: builtin\n"
+    "        vfio_iommu_type1: builtin\n"
+    "        vfio_pci: module\n"
+    "        vfio_pci_core: module\n"
+    "files:\n"
+    "  /etc/modprobe.d/vfio.conf: |\n"
+    "    # passthrough\n"
+    "    options vfio-pci ids=8086:0412,8086:0c0c disable_vga=0\n"
+    "    softdep i915 pre: vfio-pci\n"
+    "    softdep snd_hda_intel pre: vfio-pci post: foo-bar\n"
+    "    blacklist i915\n"
+    "    alias vfio_virqfd off\n"
+    "    install kvmgt /bin/false\n"
+    "    this line is not valid\n"
+    "  /usr/lib/modprobe.d/x.conf: |\n"
+    "    blacklist nouveau\n"
+    "  /etc/modprobe.d/ignored.txt: |\n"
+    "    blacklist e1000e\n";
+
+static int
+setup_spec(void **state)
+{
+	struct host_spec *spec;
+	char *cause = NULL, *dir;
+
+	if (spec_load_buffer(spec_yaml, strlen(spec_yaml), "kmods-unit.yaml",
+		&spec, &cause) < 0)
+		fail_msg("spec: %s", cause);
+	if (spec_replay_temp(spec, &dir, &cause) < 0)
+		fail_msg("replay: %s", cause);
+	spec_free(spec);
+	*state = dir;
+	return 0;
+}
+
+static int
+teardown_spec(void **state)
+{
+	spec_remove_tree(*state);
+	free(*state);
 	return 0;
 }
 
@@ -368,7 +260,9 @@ test_modules(void **state)
 	assert_int_equal(k->modules[VM_VFIO_VIRQFD], KMOD_MODULE);
 	assert_int_equal(k->modules[VM_KVMGT], KMOD_MODULE);
 
-	k = &h->kernel.installed[3]; /* 6.8 */
+	k = &h->kernel.installed[1]; /* 6.8 */
+	assert_int_equal(h->kernel.n_installed, 2);
+	assert_string_equal(k->release, "6.8.12-4-pve");
 	assert_int_equal(k->modules[VM_VFIO], KMOD_BUILTIN);
 	assert_int_equal(k->modules[VM_VFIO_IOMMU_TYPE1], KMOD_BUILTIN);
 	assert_int_equal(k->modules[VM_VFIO_PCI], KMOD_MODULE);
@@ -376,9 +270,20 @@ test_modules(void **state)
 	assert_int_equal(k->modules[VM_VFIO_VIRQFD], KMOD_MISSING);
 	assert_int_equal(k->modules[VM_KVMGT], KMOD_MISSING);
 
-	/* 6.5 has a directory but no indexes: nothing found */
-	k = &h->kernel.installed[1];
-	assert_int_equal(k->modules[VM_VFIO], KMOD_MISSING);
+	host_free(h);
+}
+
+static void
+test_modules_no_index(void **state)
+{
+	struct host *h = probe(*state, true);
+	size_t i;
+
+	/* 6.5 has a directory but no indexes: nothing is found, quietly */
+	assert_string_equal(h->kernel.installed[1].release, "6.5.13-6-pve");
+	for (i = 0; i < VM__COUNT; i++)
+		assert_int_equal(
+		    h->kernel.installed[1].modules[i], KMOD_MISSING);
 	host_free(h);
 }
 
@@ -430,8 +335,12 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_kernel, setup, teardown),
 	    cmocka_unit_test(test_running_without_modules),
 	    cmocka_unit_test(test_missing_proc),
-	    cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_modconf, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_modules, setup_spec, teardown_spec),
+	    cmocka_unit_test_setup_teardown(
+		test_modules_no_index, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_modconf, setup_spec, teardown_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

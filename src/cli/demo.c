@@ -11,7 +11,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,46 +125,23 @@ demo_list(bool as_json)
 	return EXIT_DONE;
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Replay a spec into a fresh private directory. */
 static int
 replay_tmp(const char *spec_path, struct cli_source *src, char **cause)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct host_spec *spec;
-	char *dir;
 	int err;
 
 	err = spec_load(spec_path, &spec, cause);
 	if (err < 0)
 		return err;
-	dir = xasprintf("%s/vfio-wizard-XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		err = -errno;
-		*cause = xasprintf(_("cannot create a temporary directory in "
-				     "'%s': %s"),
-		    tmp != NULL ? tmp : "/tmp", strerror(errno));
-		free(dir);
-		spec_free(spec);
-		return err;
-	}
-	src->tmpdir = dir;
-	err = spec_replay(spec, dir, cause);
+	err = spec_replay_temp(spec, &src->tmpdir, cause);
 	spec_free(spec);
 	if (err < 0)
 		return err;
-	err = root_open(dir, &src->root);
+	err = root_open(src->tmpdir, &src->root);
 	if (err < 0)
-		*cause = xasprintf("'%s': %s", dir, strerror(-err));
+		*cause = xasprintf("'%s': %s", src->tmpdir, strerror(-err));
 	return err;
 }
 
@@ -199,7 +175,7 @@ cli_source_close(struct cli_source *src)
 	root_free(src->root);
 	src->root = NULL;
 	if (src->tmpdir != NULL) {
-		nftw(src->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		spec_remove_tree(src->tmpdir);
 		free(src->tmpdir);
 		src->tmpdir = NULL;
 	}

@@ -99,8 +99,7 @@ check_params(const struct host *h, struct check_result *res)
 		      "not booted with it"));
 		free(ev);
 	}
-	if ((v = kparam(run, "vfio-pci.ids")) != NULL ||
-	    (v = kparam(run, "vfio_pci.ids")) != NULL) {
+	if ((v = kparam(run, "vfio-pci.ids")) != NULL) {
 		char *ev = xasprintf("/proc/cmdline: vfio-pci.ids=%s", v);
 
 		check_add(res, SEC_BOOT, SEV_INFO, ev, NULL,

@@ -6,6 +6,7 @@
  * (remapping really active), and the kernel's own build defaults.
  */
 #include "vfio-wizard/check.h"
+#include "vfio-wizard/strbuf.h"
 #include "steps.h"
 
 #include <stdlib.h>

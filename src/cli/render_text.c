@@ -26,9 +26,14 @@ severity_tag(enum severity s)
 static void
 device_line(struct strbuf *sb, const struct pci_device *d)
 {
-	sb_addf(sb, "%s %s [%02x%02x]: %s %s [%04x:%04x]", d->address,
-	    d->class_name, PCI_CLASS_BASE(d->class_code),
-	    PCI_CLASS_SUB(d->class_code), d->vendor_name, d->device_name,
+	/* libpci names an unknown class "Unassigned class [ff00]" itself */
+	if (strchr(d->class_name, '[') != NULL)
+		sb_addf(sb, "%s %s:", d->address, d->class_name);
+	else
+		sb_addf(sb, "%s %s [%02x%02x]:", d->address, d->class_name,
+		    PCI_CLASS_BASE(d->class_code),
+		    PCI_CLASS_SUB(d->class_code));
+	sb_addf(sb, " %s %s [%04x:%04x]", d->vendor_name, d->device_name,
 	    d->vendor_id, d->device_id);
 	if (d->driver != NULL)
 		sb_addf(sb, " (%s)", d->driver);
@@ -151,8 +156,7 @@ render_check_text(
 		render_verdict(h, &res->verdicts[i], sb);
 	sb_addf(sb, "\n");
 	sb_addf(sb,
-	    _("Summary: %zu ok, %zu info, %zu warnings, %zu "
-	      "failures"),
+	    _("Summary: %zu ok, %zu info, %zu warning(s), %zu failure(s)"),
 	    count[SEV_OK], count[SEV_INFO], count[SEV_WARN], count[SEV_FAIL]);
 	sb_addc(sb, '\n');
 }

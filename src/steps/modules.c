@@ -93,13 +93,15 @@ module_is(const char *name, const char *want)
 	return *name == *want;
 }
 
-/* Drivers that compete with vfio-pci for the devices people pass through. */
+/*
+ * Drivers that compete with vfio-pci for the devices people pass through
+ * (not nvidiafb: Proxmox itself blacklists it in pve-blacklist.conf).
+ */
 static bool
 gpu_or_audio_driver(const char *m)
 {
 	static const char *const drivers[] = {"i915", "xe", "snd_hda_intel",
-	    "nouveau", "nvidia", "nvidiafb", "amdgpu", "radeon",
-	    "snd_hda_codec_hdmi"};
+	    "nouveau", "nvidia", "amdgpu", "radeon", "snd_hda_codec_hdmi"};
 	size_t i;
 
 	for (i = 0; i < nitems(drivers); i++) {

@@ -163,6 +163,9 @@ test_generation_rules(void **state)
 		const struct kb_igpu_gen *g = &kb->igpu[i];
 
 		assert_non_null(g->source);
+		/* Notes end up inside messages: no final full stop. */
+		if (g->note != NULL)
+			assert_int_not_equal(g->note[strlen(g->note) - 1], '.');
 		assert_true(g->n_device_ids > 0);
 		assert_true(g->recommended & g->modes);
 		assert_false(g->modes & MODE_VFIO);
@@ -202,6 +205,7 @@ static void
 test_cpu_skus(void **state)
 {
 	const struct kb_cpu_sku *m;
+	size_t i;
 
 	(void)state;
 	assert_int_equal(kb_cpu_vtd(kb, "GenuineIntel",
@@ -243,6 +247,13 @@ test_cpu_skus(void **state)
 	assert_int_equal(
 	    kb_cpu_vtd(kb, "GenuineIntel", NULL, NULL), TRI_UNKNOWN);
 	assert_int_equal(kb_cpu_vtd(kb, "GenuineIntel", "", NULL), TRI_UNKNOWN);
+	for (i = 0; i < kb->n_cpus; i++) {
+		const struct kb_cpu_sku *c = &kb->cpus[i];
+
+		assert_non_null(c->source);
+		if (c->note != NULL)
+			assert_int_not_equal(c->note[strlen(c->note) - 1], '.');
+	}
 }
 
 static void

@@ -27,7 +27,12 @@ export LC_ALL LANGUAGE VFIO_WIZARD_HOSTS VFIO_WIZARD_DATADIR
 unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR
 TW_TIMEOUT=${TW_TIMEOUT:-300}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-check-hosts.XXXXXX") || tap_bail "mktemp"
+# the trees are many small files: tmpfs when there is one and no TMPDIR
+base=${TMPDIR:-/tmp}
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	base=/dev/shm
+fi
+work=$(mktemp -d "$base/vw-check-hosts.XXXXXX") || tap_bail "mktemp"
 trap 'rm -rf "$work"' EXIT
 work=$(cd "$work" && pwd -P)
 mkdir "$work/tmp" "$work/trees" "$work/out"

@@ -4,9 +4,9 @@
 #
 # runs CMD with tests/shim/tripwire.so preloaded, TRIPWIRE_ROOT=ROOT and an
 # allow list of the data the program ships ($top_srcdir/data and
-# tests/hosts), ${TMPDIR:-/tmp} (give each test its own TMPDIR: the program
-# makes its demo and replay trees there) and any $TRIPWIRE_ALLOW the caller
-# set. It returns CMD's exit status; when CMD touched a path outside all of
+# tests/hosts, $VFIO_WIZARD_DATADIR and $VFIO_WIZARD_HOSTS when set),
+# ${TMPDIR:-/tmp} (give each test its own TMPDIR: the program makes its demo
+# and replay trees there) and any $TRIPWIRE_ALLOW the caller set. It returns CMD's exit status; when CMD touched a path outside all of
 # them it prints the tripwire's log on stderr, leaves CMD's status in
 # $tw_status and returns 99 instead (the log's distinct lines, at most 100).
 #
@@ -55,6 +55,9 @@ tw_run() {
 		tw_src_=$(tw_abs "$top_srcdir")
 		tw_allow_="$tw_src_/data:$tw_src_/tests/hosts:$tw_allow_"
 	fi
+	for tw_dir_ in "${VFIO_WIZARD_DATADIR:-}" "${VFIO_WIZARD_HOSTS:-}"; do
+		[ -z "$tw_dir_" ] || tw_allow_="$tw_allow_:$(tw_abs "$tw_dir_")"
+	done
 	tw_log_=$(mktemp "${TMPDIR:-/tmp}/tripwire-log.XXXXXX") || return 99
 	TRIPWIRE_ROOT=$tw_root_ \
 	TRIPWIRE_ALLOW="$tw_allow_${TRIPWIRE_ALLOW:+:$TRIPWIRE_ALLOW}" \

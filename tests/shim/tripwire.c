@@ -343,6 +343,33 @@ tw_resolve(const char *path, int how, char *out)
 	return true;
 }
 
+/*
+ * The kernel applies ".." after following the symlinks before it, so
+ * "dev/X/../../drivers" (X a link) is not what a lexical collapse says:
+ * resolve the part up to the last ".." as the kernel would, when it exists.
+ */
+static void
+tw_resolve_dotdot(char *abs)
+{
+	char real[PATH_MAX], rest[TW_BUF];
+	char *p, *last = NULL;
+
+	for (p = strstr(abs, "/.."); p != NULL; p = strstr(p + 1, "/.."))
+		if (p[3] == '/' || p[3] == '\0')
+			last = p + 3;
+	if (last == NULL)
+		return;
+	snprintf(rest, sizeof rest, "%s", last);
+	*last = '\0';
+	if (realpath(abs, real) != NULL &&
+	    strlen(real) + strlen(rest) < TW_BUF) {
+		memcpy(abs, real, strlen(real));
+		memcpy(abs + strlen(real), rest, strlen(rest) + 1);
+	} else {
+		strcat(abs, rest); /* missing: judge it lexically */
+	}
+}
+
 /* Check one access; report it when it leaves the root and the allow list. */
 void
 tw_check(const char *fn, int dirfd, const char *path, int how)
@@ -366,6 +393,8 @@ tw_check(const char *fn, int dirfd, const char *path, int how)
 		if (how & TW_CONFINED)
 			tw_normalise(abs + len);
 	}
+	if (!(how & TW_CONFINED))
+		tw_resolve_dotdot(abs);
 	tw_normalise(abs);
 	if (tw_trusted(abs))
 		goto out;

@@ -18,6 +18,8 @@ echo fixture >"$root/etc/hostname"
 echo allowed >"$work/allowed/file"
 ln -s /etc/hostname "$root/escape"
 ln -s etc/hostname "$root/inside"
+mkdir -p "$root/sys/devices/pci0000:00/0000:00:01.0" "$root/sys/bus/pci/devices"
+ln -s ../../../devices/pci0000:00/0000:00:01.0 "$root/sys/bus/pci/devices/x"
 # the program's own TMPDIR is allowed: keep it private to this test
 TMPDIR=$work/tmp
 export TMPDIR
@@ -106,6 +108,9 @@ clean "a symlink staying inside the root is not caught" 0 \
 clean "lstat of a symlink leading out is not caught" 0 \
 	"$probe" lstat "$root/escape"
 clean "opendir of the root is not caught" 0 "$probe" opendir "$root"
+# the kernel follows devices/x before its "..": that is $root/sys/devices
+clean ".. after a symlink is resolved as the kernel does, not lexically" 0 \
+	"$probe" opendir "$root/sys/bus/pci/devices/x/../../../devices"
 clean "openat2 RESOLVE_IN_ROOT with an absolute path is not caught" 0 \
 	"$probe" openat2-in-root "$root" /etc/hostname
 clean "openat2 RESOLVE_IN_ROOT through a symlink to / is not caught" 0 \

@@ -263,6 +263,25 @@ test_dev_root(void **state)
 	host_free(h);
 }
 
+/* A udev link as the source, its name escaped in /proc/mounts. */
+static void
+test_udev_link(void **state)
+{
+	static const char *const parts[] = {"sdb1", "sdb2", NULL};
+	struct host *h;
+
+	fx_disk(*state, HBA_SDB, "block", "sdb", parts, true);
+	fx_symlink(*state, "/dev/disk/by-label/pve root", "../../sdb2");
+	fx_write(*state, "/proc/mounts",
+	    "/dev/disk/by-label/pve\\040root / btrfs rw 0 0\n");
+	h = probe(*state);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:01:00.0");
+	assert_string_equal(h->storage.root_disks[0], "sdb");
+	host_free(h);
+}
+
 /* ZFS root: the pool's vdevs are not in any documented file. */
 static void
 test_zfs(void **state)
@@ -311,6 +330,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_nvme_multipath, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dev_root, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_udev_link, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zfs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 	};

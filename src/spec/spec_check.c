@@ -1,0 +1,679 @@
+/*
+ * spec_check.c: the semantic rules of a host spec, checked after parsing:
+ * names and IDs well formed, every parent and physfn listed, bridges and
+ * buses consistent, SR-IOV counts matching, IOMMU groups present when the
+ * IOMMU is active, and the defaults that depend on other entries (sysfs
+ * directories, multifunction, PCIe, IOMMU unit names). The disks, Proxmox
+ * VE and file rules are in spec_check_misc.c.
+ */
+#include "spec_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+spec_error(const struct host_spec *s, const struct spec_mark *m, char **cause,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (cause == NULL)
+		return -EINVAL;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (m != NULL && m->line > 0)
+		*cause =
+		    xasprintf("%s:%u:%u: %s", s->origin, m->line, m->col, msg);
+	else
+		*cause = xasprintf("%s: %s", s->origin, msg);
+	free(msg);
+	return -EINVAL;
+}
+
+static int
+hexval(const char *s, size_t n, unsigned *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		unsigned v;
+
+		if (c >= '0' && c <= '9')
+			v = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+		*out = *out * 16 + v;
+	}
+	return 0;
+}
+
+bool
+spec_parse_addr(
+    const char *s, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn)
+{
+	if (strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+		return false;
+	if (hexval(s, 4, dom) < 0 || hexval(s + 5, 2, bus) < 0 ||
+	    hexval(s + 8, 2, dev) < 0 || s[11] < '0' || s[11] > '7')
+		return false;
+	*fn = (unsigned)(s[11] - '0');
+	return *dev <= 0x1f;
+}
+
+long
+spec_find_pci(const struct host_spec *s, const char *addr)
+{
+	size_t lo = 0, hi = s->n_pci, i;
+
+	if (s->pci_order == NULL) {
+		for (i = 0; i < s->n_pci; i++)
+			if (strcmp(s->pci[i].addr, addr) == 0)
+				return (long)i;
+		return -1;
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->pci[s->pci_order[mid]].addr, addr);
+
+		if (c == 0)
+			return (long)s->pci_order[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+long
+spec_find_block(const struct host_spec *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_block; i++)
+		if (strcmp(s->block[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static const struct host_spec *sort_spec;
+
+static int
+addr_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_spec->pci[*(const size_t *)a].addr,
+	    sort_spec->pci[*(const size_t *)b].addr);
+}
+
+static bool
+only(const char *s, const char *set)
+{
+	return *s != '\0' && strspn(s, set) == strlen(s);
+}
+
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define DIGIT "0123456789"
+
+static bool
+is_bridge(const struct spec_pci *d)
+{
+	return (d->class_code >> 8) == 0x0604 || (d->class_code >> 8) == 0x0609;
+}
+
+static unsigned
+rid(const struct spec_pci *d)
+{
+	return d->bus << 8 | d->dev << 3 | d->fn;
+}
+
+static bool
+word_in(const char *w, size_t len, const char *const *set)
+{
+	for (; *set != NULL; set++)
+		if (strlen(*set) == len && strncmp(*set, w, len) == 0)
+			return true;
+	return false;
+}
+
+static bool
+printable_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+static int
+check_names(struct host_spec *s, char **cause)
+{
+	struct spec_cpu *c = &s->cpu;
+
+	if (!only(s->name, LOWER DIGIT "-"))
+		return spec_error(s, &s->top[TOP_NAME], cause,
+		    "name '%s' must be lower case letters, digits and '-'",
+		    s->name);
+	if (s->hostname != NULL &&
+	    (!only(s->hostname, LOWER UPPER DIGIT "-") ||
+		s->hostname[0] == '-' || strlen(s->hostname) > 63))
+		return spec_error(s, &s->top[TOP_HOSTNAME], cause,
+		    "hostname '%s' must be one DNS label", s->hostname);
+	if (s->has_cpu && c->cores == 0) {
+		char *flags = xasprintf(" %s ", c->flags);
+
+		c->cores = c->threads;
+		if (strstr(flags, " ht ") != NULL && c->threads % 2 == 0)
+			c->cores = c->threads / 2;
+		free(flags);
+	}
+	return 0;
+}
+
+static int
+check_firmware(struct host_spec *s, char **cause)
+{
+	struct spec_firmware *f = &s->fw;
+	bool dmar = false, ivrs = false;
+	size_t i, j;
+
+	if (!f->uefi && (f->has_secure_boot || f->n_entries > 0 ||
+			    f->boot_current[0] != '\0'))
+		return spec_error(s, &s->top[TOP_FIRMWARE], cause,
+		    "'secure_boot' and 'efi' need 'boot: uefi'");
+	for (i = 0; i < f->n_entries; i++) {
+		const char *u = f->entries[i].partuuid;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(f->entries[i].id, f->entries[j].id) == 0)
+				return spec_error(s, &f->entries[i].mark, cause,
+				    "efi entry '%s' is listed twice",
+				    f->entries[i].id);
+		if (u != NULL &&
+		    (strlen(u) != 36 || !only(u, "0123456789abcdefABCDEF-") ||
+			u[8] != '-' || u[13] != '-' || u[18] != '-' ||
+			u[23] != '-' || strchr(u + 24, '-') != NULL))
+			return spec_error(s, &f->entries[i].mark, cause,
+			    "partuuid '%s' must be a uuid", u);
+	}
+	if (f->boot_current[0] != '\0') {
+		for (i = 0; i < f->n_entries; i++)
+			if (strcmp(f->entries[i].id, f->boot_current) == 0)
+				break;
+		if (i == f->n_entries)
+			return spec_error(s, &s->top[TOP_FIRMWARE], cause,
+			    "'boot_current' %s is not among the efi entries",
+			    f->boot_current);
+	}
+	for (i = 0; i < f->n_acpi_tables; i++) {
+		const char *t = f->acpi_tables[i];
+
+		if (strlen(t) < 4 || strlen(t) > 8 ||
+		    strspn(t, UPPER DIGIT "_") < 4 ||
+		    strspn(t + 4, DIGIT) != strlen(t + 4))
+			return spec_error(s, &f->acpi_marks[i], cause,
+			    "acpi table name '%s' must be a 4-character "
+			    "signature, optionally numbered (SSDT1)",
+			    t);
+		for (j = 0; j < i; j++)
+			if (strcmp(f->acpi_tables[j], t) == 0)
+				return spec_error(s, &f->acpi_marks[i], cause,
+				    "acpi table '%s' is listed twice", t);
+		dmar |= strcmp(t, "DMAR") == 0;
+		ivrs |= strcmp(t, "IVRS") == 0;
+	}
+	if (f->has_dmar && !dmar)
+		return spec_error(s, &f->dmar_mark, cause,
+		    "'dmar' is given but 'DMAR' is not in 'acpi_tables'");
+	if (f->has_ivrs && !ivrs)
+		return spec_error(s, &f->ivrs_mark, cause,
+		    "'ivrs' is given but 'IVRS' is not in 'acpi_tables'");
+	return 0;
+}
+
+static int
+check_kernel(struct host_spec *s, char **cause)
+{
+	struct spec_kernel *k = &s->kernel;
+	size_t i, j, m;
+
+	if (!s->has_kernel)
+		return 0;
+	if (!only(k->release, LOWER UPPER DIGIT "._+-"))
+		return spec_error(s, &s->top[TOP_KERNEL], cause,
+		    "kernel release '%s' is odd", k->release);
+	if (k->boot_id != NULL && (strlen(k->boot_id) != 36 ||
+				      !only(k->boot_id, "0123456789abcdef-")))
+		return spec_error(s, &s->top[TOP_KERNEL], cause,
+		    "'boot_id' must be a lower-case uuid, not '%s'",
+		    k->boot_id);
+	for (i = 0; i < k->n_loaded; i++) {
+		if (!only(k->loaded[i], LOWER DIGIT "_"))
+			return spec_error(s, &k->loaded_marks[i], cause,
+			    "loaded module '%s' must be [a-z0-9_]",
+			    k->loaded[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(k->loaded[i], k->loaded[j]) == 0)
+				return spec_error(s, &k->loaded_marks[i], cause,
+				    "module '%s' is loaded twice",
+				    k->loaded[i]);
+	}
+	for (i = 0; i < k->n_installed; i++) {
+		struct spec_kernel_inst *ki = &k->installed[i];
+
+		if (!only(ki->release, LOWER UPPER DIGIT "._+-"))
+			return spec_error(s, &ki->mark, cause,
+			    "kernel release '%s' is odd", ki->release);
+		for (j = 0; j < i; j++)
+			if (strcmp(k->installed[j].release, ki->release) == 0)
+				return spec_error(s, &ki->mark, cause,
+				    "kernel '%s' is installed twice",
+				    ki->release);
+		for (m = 0; m < ki->n_modules; m++) {
+			struct spec_module *mod = &ki->modules[m];
+			const char *p = mod->path;
+			size_t len = strlen(p);
+
+			for (j = 0; j < m; j++)
+				if (strcmp(ki->modules[j].name, mod->name) == 0)
+					return spec_error(s, &mod->mark, cause,
+					    "module '%s' is listed twice",
+					    mod->name);
+			if (*p == '/' || strstr(p, "..") != NULL ||
+			    strstr(p, "//") != NULL ||
+			    !only(p, LOWER UPPER DIGIT "/._-") ||
+			    (!(len > 3 && strcmp(p + len - 3, ".ko") == 0) &&
+				strstr(p, ".ko.") == NULL))
+				return spec_error(s, &mod->mark, cause,
+				    "module '%s' must be 'module', 'builtin' "
+				    "or a path such as "
+				    "'kernel/drivers/x/x.ko', "
+				    "not '%s'",
+				    mod->name, p);
+		}
+		for (m = 0; m < ki->n_aliases; m++) {
+			const char *a = ki->aliases[m], *sp = strchr(a, ' ');
+			char *mod;
+
+			if (sp == NULL || sp == a || strchr(sp + 1, ' ') ||
+			    sp[1] == '\0' || !printable_ascii(a))
+				return spec_error(s, &ki->alias_marks[m], cause,
+				    "alias '%s' must be 'pattern module'", a);
+			mod = xstrdup(sp + 1);
+			for (char *q = mod; *q != '\0'; q++)
+				if (*q == '-')
+					*q = '_';
+			for (j = 0; j < ki->n_modules; j++)
+				if (strcmp(ki->modules[j].name, mod) == 0)
+					break;
+			free(mod);
+			if (j == ki->n_modules)
+				return spec_error(s, &ki->alias_marks[m], cause,
+				    "alias '%s' names a module kernel '%s' "
+				    "does not have",
+				    a, ki->release);
+		}
+	}
+	return 0;
+}
+
+static int
+check_iommu(struct host_spec *s, char **cause)
+{
+	static const char *const types[] = {
+	    "DMA", "DMA-FQ", "identity", "blocked", "unmanaged", NULL};
+	struct spec_iommu *io = &s->iommu;
+	size_t i, j;
+	bool dmar = false, ivrs = false;
+
+	if (io->group_type == NULL)
+		io->group_type = xstrdup("DMA");
+	if (!word_in(io->group_type, strlen(io->group_type), types))
+		return spec_error(s, &s->top[TOP_IOMMU], cause,
+		    "'group_type' must be DMA, DMA-FQ, identity, blocked or "
+		    "unmanaged, not '%s'",
+		    io->group_type);
+	for (i = 0; i < io->n_units; i++) {
+		if (!only(io->units[i], LOWER DIGIT "_-"))
+			return spec_error(s, &io->unit_marks[i], cause,
+			    "iommu unit '%s' must be [a-z0-9_-]", io->units[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(io->units[i], io->units[j]) == 0)
+				return spec_error(s, &io->unit_marks[i], cause,
+				    "iommu unit '%s' is listed twice",
+				    io->units[i]);
+	}
+	if (!io->active || io->n_units > 0)
+		return 0;
+	for (i = 0; i < s->fw.n_acpi_tables; i++) {
+		dmar |= strcmp(s->fw.acpi_tables[i], "DMAR") == 0;
+		ivrs |= strcmp(s->fw.acpi_tables[i], "IVRS") == 0;
+	}
+	if (!dmar && !ivrs)
+		return spec_error(s, &s->top[TOP_IOMMU], cause,
+		    "the iommu is active but has no 'units' (and no DMAR or "
+		    "IVRS table to name them after)");
+	for (i = 0; i < (size_t)(dmar ? s->fw.dmar_units : s->fw.ivrs_units);
+	     i++) {
+		char *u = xasprintf(dmar ? "dmar%zu" : "ivhd%zu", i);
+
+		ARRAY_PUSH(io->units, io->n_units, u);
+	}
+	return 0;
+}
+
+/* Resolve parent and physfn, and the sorted index. */
+static int
+check_pci_links(struct host_spec *s, char **cause)
+{
+	size_t i;
+
+	s->pci_order = xreallocarray(NULL, s->n_pci + 1, sizeof *s->pci_order);
+	for (i = 0; i < s->n_pci; i++)
+		s->pci_order[i] = i;
+	sort_spec = s;
+	qsort(s->pci_order, s->n_pci, sizeof *s->pci_order, addr_cmp);
+	sort_spec = NULL;
+	for (i = 1; i < s->n_pci; i++) {
+		struct spec_pci *a = &s->pci[s->pci_order[i - 1]];
+		struct spec_pci *b = &s->pci[s->pci_order[i]];
+
+		if (strcmp(a->addr, b->addr) == 0)
+			return spec_error(s, &b->mark, cause,
+			    "pci device '%s' is listed twice", b->addr);
+	}
+	for (i = 0; i < s->n_pci; i++) {
+		struct spec_pci *d = &s->pci[i];
+
+		if (d->physfn == NULL)
+			continue;
+		d->physfn_idx = spec_find_pci(s, d->physfn);
+		if (d->physfn_idx < 0)
+			return spec_error(s, &d->mark, cause,
+			    "physfn '%s' of '%s' is not listed", d->physfn,
+			    d->addr);
+		if (!s->pci[d->physfn_idx].has_sriov)
+			return spec_error(s, &d->mark, cause,
+			    "physfn '%s' of '%s' has no 'sriov'", d->physfn,
+			    d->addr);
+		if (s->pci[d->physfn_idx].physfn != NULL)
+			return spec_error(s, &d->mark, cause,
+			    "physfn '%s' of '%s' is itself a VF", d->physfn,
+			    d->addr);
+	}
+	for (i = 0; i < s->n_pci; i++) {
+		struct spec_pci *d = &s->pci[i];
+		const char *pp;
+
+		if (d->physfn_idx >= 0) {
+			/* a VF sits next to its PF in sysfs */
+			pp = s->pci[d->physfn_idx].parent;
+			if (d->parent != NULL &&
+			    (pp == NULL || strcmp(pp, d->parent) != 0))
+				return spec_error(s, &d->mark, cause,
+				    "VF '%s' must have the parent of its PF "
+				    "'%s'",
+				    d->addr, d->physfn);
+			if (d->parent == NULL && pp != NULL)
+				d->parent = xstrdup(pp);
+		}
+		if (d->parent == NULL)
+			continue;
+		d->parent_idx = spec_find_pci(s, d->parent);
+		if (d->parent_idx < 0)
+			return spec_error(s, &d->mark, cause,
+			    "parent '%s' of '%s' is not listed", d->parent,
+			    d->addr);
+		if (!is_bridge(&s->pci[d->parent_idx]))
+			return spec_error(s, &d->mark, cause,
+			    "parent '%s' of '%s' is not a PCI bridge (class "
+			    "0604)",
+			    d->parent, d->addr);
+	}
+	return 0;
+}
+
+/* Buses: children below a bridge, and nothing else, use its secondary bus. */
+static int
+check_pci_buses(struct host_spec *s, char **cause)
+{
+	size_t i, steps;
+
+	for (i = 0; i < s->n_pci; i++) {
+		struct spec_pci *d = &s->pci[i], *p;
+		long up = d->parent_idx;
+
+		for (steps = 0; up >= 0; steps++, up = s->pci[up].parent_idx)
+			if (steps > s->n_pci || (size_t)up == i)
+				return spec_error(s, &d->mark, cause,
+				    "'%s' is its own ancestor", d->addr);
+		if (d->parent_idx < 0 || d->physfn_idx >= 0)
+			continue;
+		p = &s->pci[d->parent_idx];
+		if (d->dom != p->dom || d->bus <= p->bus)
+			return spec_error(s, &d->mark, cause,
+			    "'%s' must be on a bus above its parent '%s'",
+			    d->addr, p->addr);
+		if (p->secondary == 0)
+			p->secondary = d->bus;
+		else if (p->secondary != d->bus)
+			return spec_error(s, &d->mark, cause,
+			    "'%s' is on bus %02x but other devices below '%s' "
+			    "are on bus %02x",
+			    d->addr, d->bus, p->addr, p->secondary);
+	}
+	for (i = 0; i < s->n_pci; i++) {
+		struct spec_pci *d = &s->pci[i];
+		size_t j;
+		long up;
+
+		/* every ancestor's range covers this bus */
+		for (up = d->parent_idx; up >= 0; up = s->pci[up].parent_idx)
+			if (s->pci[up].subordinate < d->bus)
+				s->pci[up].subordinate = d->bus;
+		if (d->parent_idx >= 0)
+			continue;
+		for (j = 0; j < s->n_pci; j++)
+			if (s->pci[j].secondary != 0 &&
+			    s->pci[j].secondary == d->bus &&
+			    s->pci[j].dom == d->dom && d->physfn_idx < 0)
+				return spec_error(s, &d->mark, cause,
+				    "'%s' is on bus %02x, below '%s': give it "
+				    "'parent'",
+				    d->addr, d->bus, s->pci[j].addr);
+	}
+	return 0;
+}
+
+static int
+check_sriov(struct host_spec *s, size_t i, char **cause)
+{
+	struct spec_pci *pf = &s->pci[i];
+	long *vfs = NULL;
+	size_t n = 0, k, j;
+	int err = 0;
+
+	for (j = 0; j < s->n_pci; j++)
+		if (s->pci[j].physfn_idx == (long)i)
+			ARRAY_PUSH(vfs, n, (long)j);
+	if (pf->sriov_num > pf->sriov_total)
+		err = spec_error(s, &pf->mark, cause,
+		    "'%s' has sriov num %u above total %u", pf->addr,
+		    pf->sriov_num, pf->sriov_total);
+	else if (n != pf->sriov_num)
+		err = spec_error(s, &pf->mark, cause,
+		    "'%s' has sriov num %u but %zu devices name it as physfn",
+		    pf->addr, pf->sriov_num, n);
+	if (err == 0 && n > 0) {
+		/* VF n is at the PF's routing ID + offset + n * stride */
+		unsigned lo = ~0u, lo2 = ~0u;
+
+		for (k = 0; k < n; k++) {
+			unsigned r = rid(&s->pci[vfs[k]]);
+
+			if (r < lo) {
+				lo2 = lo;
+				lo = r;
+			} else if (r < lo2)
+				lo2 = r;
+		}
+		if (pf->sriov_offset == 0)
+			pf->sriov_offset = lo > rid(pf) ? lo - rid(pf) : 0;
+		if (pf->sriov_stride == 0)
+			pf->sriov_stride = n > 1 ? lo2 - lo : 1;
+		for (k = 0; k < n && err == 0; k++) {
+			unsigned r = rid(&s->pci[vfs[k]]);
+
+			if (r < rid(pf) + pf->sriov_offset ||
+			    (r - rid(pf) - pf->sriov_offset) %
+				    pf->sriov_stride !=
+				0 ||
+			    (r - rid(pf) - pf->sriov_offset) /
+				    pf->sriov_stride >=
+				pf->sriov_num)
+				err = spec_error(s, &s->pci[vfs[k]].mark, cause,
+				    "VF '%s' is not at offset %u, stride %u "
+				    "from its PF '%s'",
+				    s->pci[vfs[k]].addr, pf->sriov_offset,
+				    pf->sriov_stride, pf->addr);
+		}
+		if (pf->sriov_vf_device < 0)
+			pf->sriov_vf_device = s->pci[vfs[0]].device;
+	}
+	if (pf->sriov_offset == 0)
+		pf->sriov_offset = 1;
+	if (pf->sriov_stride == 0)
+		pf->sriov_stride = 1;
+	if (pf->sriov_vf_device < 0)
+		pf->sriov_vf_device = pf->device;
+	free(vfs);
+	return err;
+}
+
+static int
+check_pci_device(struct host_spec *s, size_t i, bool *boot_vga, char **cause)
+{
+	static const char *const resets[] = {"device_specific", "acpi", "flr",
+	    "af_flr", "pm", "bus", "cxl_bus", NULL};
+	struct spec_pci *d = &s->pci[i];
+	const char *p;
+	size_t j;
+
+	if (d->boot_vga >= 0 && (d->class_code >> 8) != 0x0300)
+		return spec_error(s, &d->mark, cause,
+		    "'boot_vga' is for VGA devices (class 0300), not '%s'",
+		    d->addr);
+	if (d->boot_vga == 1) {
+		if (*boot_vga)
+			return spec_error(s, &d->mark, cause,
+			    "only one device can be the boot VGA device");
+		*boot_vga = true;
+	}
+	if (d->driver != NULL && !only(d->driver, LOWER UPPER DIGIT "_.-"))
+		return spec_error(s, &d->mark, cause,
+		    "driver '%s' of '%s' must be a plain name", d->driver,
+		    d->addr);
+	if (s->iommu.active && d->group < 0)
+		return spec_error(s, &d->mark, cause,
+		    "'%s' has no 'group' but the iommu is active", d->addr);
+	for (p = d->reset_method; p != NULL && *p != '\0';) {
+		size_t len = strcspn(p, " ");
+
+		if (!word_in(p, len, resets))
+			return spec_error(s, &d->mark, cause,
+			    "reset method '%.*s' of '%s' is unknown", (int)len,
+			    p, d->addr);
+		p += len;
+		p += strspn(p, " ");
+	}
+	if (d->pcie == 0 && d->has_sriov)
+		return spec_error(s, &d->mark, cause,
+		    "'%s' has sriov, which needs PCI Express", d->addr);
+	if (d->pcie >= 0)
+		d->is_pcie = d->pcie == 1;
+	else
+		d->is_pcie = d->parent_idx >= 0 || is_bridge(d) || d->has_sriov;
+	if (d->multifunction >= 0)
+		d->is_mf = d->multifunction == 1;
+	else if (d->physfn_idx < 0)
+		for (j = 0; j < s->n_pci; j++)
+			if (j != i && s->pci[j].dom == d->dom &&
+			    s->pci[j].bus == d->bus &&
+			    s->pci[j].dev == d->dev && s->pci[j].physfn_idx < 0)
+				d->is_mf = true;
+	if (d->has_sriov)
+		return check_sriov(s, i, cause);
+	return 0;
+}
+
+/* The device's sysfs directory: below its parent, or on its root bus. */
+static const char *
+pci_sysdir(struct host_spec *s, size_t i)
+{
+	struct spec_pci *d = &s->pci[i];
+
+	if (d->sysdir != NULL)
+		return d->sysdir;
+	if (d->parent_idx < 0)
+		d->sysdir = xasprintf(
+		    "/sys/devices/pci%04x:%02x/%s", d->dom, d->bus, d->addr);
+	else
+		d->sysdir = xasprintf(
+		    "%s/%s", pci_sysdir(s, (size_t)d->parent_idx), d->addr);
+	return d->sysdir;
+}
+
+static int
+check_pci(struct host_spec *s, char **cause)
+{
+	bool boot_vga = false;
+	size_t i;
+	int err;
+
+	if ((err = check_pci_links(s, cause)) < 0)
+		return err;
+	if ((err = check_pci_buses(s, cause)) < 0)
+		return err;
+	for (i = 0; i < s->n_pci; i++)
+		if ((err = check_pci_device(s, i, &boot_vga, cause)) < 0)
+			return err;
+	/* like the kernel, the one VGA device nobody marks is the boot one */
+	for (i = 0; i < s->n_pci && !boot_vga; i++)
+		if ((s->pci[i].class_code >> 8) == 0x0300 &&
+		    s->pci[i].boot_vga < 0) {
+			s->pci[i].boot_vga = 1;
+			boot_vga = true;
+		}
+	for (i = 0; i < s->n_pci; i++) {
+		if (s->pci[i].boot_vga < 0 &&
+		    (s->pci[i].class_code >> 8) == 0x0300)
+			s->pci[i].boot_vga = 0;
+		pci_sysdir(s, i);
+	}
+	return 0;
+}
+
+int
+spec_check(struct host_spec *s, char **cause)
+{
+	int err;
+
+	if ((err = check_names(s, cause)) < 0 ||
+	    (err = check_firmware(s, cause)) < 0 ||
+	    (err = check_kernel(s, cause)) < 0 ||
+	    (err = check_iommu(s, cause)) < 0 ||
+	    (err = check_pci(s, cause)) < 0)
+		return err;
+	return spec_check_misc(s, cause);
+}

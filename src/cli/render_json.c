@@ -186,6 +186,7 @@ render_passthrough(const struct verdict *v, struct json *j)
 	json_kv_string(j, "recommended",
 	    v->recommended != 0 ? mode_name(v->recommended) : NULL);
 	json_kv_string(j, "generation", v->igpu != NULL ? v->igpu->id : NULL);
+	json_kv_string(j, "why", v->igpu != NULL ? v->igpu->note : NULL);
 	string_array(j, "companions", v->companions, v->n_companions);
 	string_array(j, "siblings", v->siblings, v->n_siblings);
 	string_array(j, "blockers", v->blockers, v->n_blockers);

@@ -104,6 +104,8 @@ render_verdict(const struct host *h, const struct verdict *v, struct strbuf *sb)
 	    d->device_name, d->vendor_id, d->device_id);
 	if (v->igpu != NULL)
 		sb_addf(sb, "  %-12s %s\n", _("generation"), v->igpu->name);
+	if (v->igpu != NULL && v->igpu->note != NULL)
+		sb_addf(sb, "  %-12s %s\n", _("why"), v->igpu->note);
 	sb_addf(sb, "  %-12s %s\n", _("driver"),
 	    d->driver != NULL ? d->driver : _("none"));
 	if (d->iommu_group >= 0)

@@ -224,11 +224,8 @@ mode_notes(const struct host *h, const struct pci_device *d, struct verdict *v)
 		break;
 	case MODE_SRIOV:
 		vpush(&n, &nn,
-		    xstrdup(_("SR-IOV needs the out-of-tree "
-			      "i915-sriov-dkms driver in host and "
-			      "guest (i915.enable_guc=3 "
-			      "i915.max_vfs=7); the host keeps the "
-			      "GPU and VMs get its virtual "
+		    xstrdup(_("the host keeps the GPU (the physical "
+			      "function) and VMs get its virtual "
 			      "functions")));
 		break;
 	case MODE_VFIO:

@@ -211,6 +211,8 @@ struct host_spec {
 
 /* ---- spec_check.c: semantic validation after parsing ---- */
 int spec_check(struct host_spec *, char **cause);
+/* PCI devices (spec_check_pci.c). */
+int spec_check_pci(struct host_spec *, char **cause);
 /* Disks, mounts, Proxmox VE, files and symlinks (spec_check_misc.c). */
 int spec_check_misc(struct host_spec *, char **cause);
 /* An error at a mark: "<origin>:<line>:<col>: <message>"; returns -EINVAL. */

@@ -58,6 +58,11 @@ int ld_strlist(struct ld *, yaml_node_t *, const char *key, char ***out,
     size_t *n, struct spec_mark **marks);
 bool ld_is_quoted(const yaml_node_t *);
 
+/* Sections read in spec_load_sys.c. */
+int load_cpu(struct ld *, yaml_node_t *);
+int load_firmware(struct ld *, yaml_node_t *);
+int load_kernel(struct ld *, yaml_node_t *);
+int load_iommu(struct ld *, yaml_node_t *);
 /* Sections read in spec_load_hw.c. */
 int load_pci(struct ld *, yaml_node_t *);
 int load_block(struct ld *, yaml_node_t *);

@@ -195,7 +195,8 @@ check_disks(struct host_spec *s, struct scsi_hosts *sh, char **cause)
 		if (name_taken(s, i, b->name))
 			return spec_error(s, &b->mark, cause,
 			    "block device '%s' is listed twice", b->name);
-		if ((b->dm_name != NULL || b->n_slaves > 0) != (kind == BK_DM))
+		if ((b->dm_name != NULL) != (kind == BK_DM) ||
+		    (b->n_slaves > 0 && kind != BK_DM))
 			return spec_error(s, &b->mark, cause,
 			    "'%s': dm-N devices need 'dm_name' (and may have "
 			    "'slaves'); others have neither",

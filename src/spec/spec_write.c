@@ -372,6 +372,23 @@ gen_etc(const struct host_spec *s, struct tree *t)
 	tree_dir(t, "/run/lock/qemu-server");
 }
 
+/* True when path is a parent directory of one of the spec's own entries. */
+static bool
+user_dir(const struct host_spec *s, const char *path)
+{
+	size_t i, len = strlen(path);
+
+	for (i = 0; i < s->n_files + s->n_symlinks; i++) {
+		const char *k = i < s->n_files
+				    ? s->files[i].key
+				    : s->symlinks[i - s->n_files].key;
+
+		if (strncmp(k, path, len) == 0 && k[len] == '/')
+			return true;
+	}
+	return false;
+}
+
 /* The spec's verbatim files and symlinks, after everything generated. */
 static int
 add_verbatim(const struct host_spec *s, struct tree *t, char **cause)
@@ -389,8 +406,10 @@ add_verbatim(const struct host_spec *s, struct tree *t, char **cause)
 
 		if (tree_has(t, kv->key))
 			return spec_error(s, &kv->mark, cause,
-			    "%s: '%s' is also generated from the spec", what,
-			    kv->key);
+			    "%s: '%s' is also %s", what, kv->key,
+			    user_dir(s, kv->key)
+				? "the directory of another entry"
+				: "generated from the spec");
 		err = file ? tree_file(
 				 t, kv->key, kv->value, strlen(kv->value), mode)
 			   : tree_link(t, kv->key, kv->value);

@@ -140,6 +140,11 @@ check_names(struct host_spec *s, char **cause)
 {
 	struct spec_cpu *c = &s->cpu;
 
+	/* folded YAML text ends in a newline; the texts are shown inline */
+	if (s->description != NULL)
+		str_rstrip(s->description);
+	if (s->source != NULL)
+		str_rstrip(s->source);
 	if (!only(s->name, LOWER DIGIT "-"))
 		return spec_error(s, &s->top[TOP_NAME], cause,
 		    "name '%s' must be lower case letters, digits and '-'",

@@ -1,8 +1,9 @@
 /*
  * spec_priv.h: the parsed host spec and the helpers shared by the loader
- * (spec_yaml.c, spec_load.c, spec_check.c) and the generator (spec_tree.c,
- * spec_write.c, spec_sysfs.c, spec_pciconf.c, acpi_tables.c, spec_efi.c,
- * kmod_index.c, spec_modules.c). Not part of the public API (spec.h).
+ * (spec_yaml.c, spec_load*.c, spec_check*.c) and the generator
+ * (spec_tree.c, spec_write.c, spec_sysfs.c, spec_pciconf.c, acpi_tables.c,
+ * spec_efi.c, spec_modules.c, kmod_index.c). Not part of the public API
+ * (spec.h).
  */
 #ifndef VW_SPEC_PRIV_H
 #define VW_SPEC_PRIV_H

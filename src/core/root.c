@@ -285,6 +285,9 @@ root_read(const struct root *r, const char *path, char **out, size_t *len)
 	}
 	close(fd);
 	buf[used] = '\0';
+	/* most attributes are a few bytes: do not keep the page-sized buffer */
+	if (cap - used > 256)
+		buf = xreallocarray(buf, used + 1, 1);
 	*out = buf;
 	if (len != NULL)
 		*len = used;

@@ -250,7 +250,7 @@ check_iommu(const struct host *h, struct check_result *res)
 		    _("the IOMMU is not active and cannot be: the firmware "
 		      "offers none"));
 	}
-	if (host_is_intel(h) && k != NULL &&
+	if (host_is_intel(h) && h->firmware.iommu_table != NULL && k != NULL &&
 	    k->intel_iommu_intgpu_off == TRI_YES &&
 	    !kparam_has(h->kernel.cmdline, "intel_iommu", "on")) {
 		char *ev =

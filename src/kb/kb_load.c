@@ -505,8 +505,8 @@ read_file(const char *path, char **out, size_t *len)
 int
 kb_load(const char *path, struct kb **out, char **cause)
 {
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 	int r;
 
 	*out = NULL;

@@ -84,20 +84,22 @@ fx_mkdir(const char *root, const char *path)
 }
 
 static void
-mkparent(char *p)
+mkparent(const char *p)
 {
-	char *slash = strrchr(p, '/');
+	const char *slash = strrchr(p, '/');
+	char *dir;
 
 	if (slash == NULL || slash == p)
 		return;
-	*slash = '\0';
-	mkdir_p(p);
-	*slash = '/';
+	dir = strndup(p, (size_t)(slash - p));
+	if (dir == NULL)
+		abort();
+	mkdir_p(dir);
+	free(dir);
 }
 
 void
-fx_write_bytes(const char *root, const char *path, const void *data,
-    size_t len)
+fx_write_bytes(const char *root, const char *path, const void *data, size_t len)
 {
 	char *p = fx_path(root, path);
 	FILE *f;

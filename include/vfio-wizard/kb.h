@@ -87,10 +87,10 @@ int kb_load_buffer(const char *text, size_t len, const char *name,
     struct kb **out, char **cause);
 void kb_free(struct kb *);
 /*
- * The default path: $VFIO_WIZARD_DATADIR/hardware.yaml or the installed one.
- * The string stays valid until the variable changes.
+ * The default path: $VFIO_WIZARD_DATADIR/hardware.yaml or the installed one;
+ * the caller frees it.
  */
-const char *kb_default_path(void);
+char *kb_default_path(void);
 
 /* The generation of an Intel iGPU (vendor 8086) by device ID, or NULL. */
 const struct kb_igpu_gen *kb_igpu_lookup(const struct kb *, uint16_t vendor,

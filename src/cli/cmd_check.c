@@ -19,11 +19,13 @@ cmd_check(const struct cli_opts *o)
 	struct strbuf out = STRBUF_INIT;
 	struct host *h = NULL;
 	struct kb *kb = NULL;
-	char *cause = NULL;
-	int rc = EXIT_ERROR;
+	char *cause = NULL, *kb_path;
+	int rc = EXIT_ERROR, err;
 
-	if (kb_load(o->kb_path != NULL ? o->kb_path : kb_default_path(), &kb,
-		&cause) < 0) {
+	kb_path = o->kb_path != NULL ? xstrdup(o->kb_path) : kb_default_path();
+	err = kb_load(kb_path, &kb, &cause);
+	free(kb_path);
+	if (err < 0) {
 		cli_error(
 		    _("cannot load the hardware knowledge base: %s"), cause);
 		free(cause);

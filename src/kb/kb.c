@@ -46,28 +46,14 @@ mode_from_name(const char *name)
 	return 0;
 }
 
-/*
- * The string stays valid until a call made after $VFIO_WIZARD_DATADIR has
- * changed.
- */
-const char *
+char *
 kb_default_path(void)
 {
-	static char *path;
 	const char *dir = getenv("VFIO_WIZARD_DATADIR");
-	char *p;
 
 	if (dir != NULL && *dir != '\0')
-		p = xasprintf("%s/hardware.yaml", dir);
-	else
-		p = xstrdup(PKGDATADIR "/hardware.yaml");
-	if (path != NULL && strcmp(path, p) == 0) {
-		free(p);
-		return path;
-	}
-	free(path);
-	path = p;
-	return path;
+		return xasprintf("%s/hardware.yaml", dir);
+	return xstrdup(PKGDATADIR "/hardware.yaml");
 }
 
 static void

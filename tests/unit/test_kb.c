@@ -27,7 +27,9 @@ setup(void **state)
 		setenv("VFIO_WIZARD_DATADIR", dir, 1);
 		free(dir);
 	}
-	r = kb_load(kb_default_path(), &kb, &cause);
+	dir = kb_default_path();
+	r = kb_load(dir, &kb, &cause);
+	free(dir);
 	if (r < 0) {
 		fprintf(stderr, "kb_load: %s\n", cause);
 		free(cause);
@@ -298,16 +300,20 @@ test_mode_names(void **state)
 static void
 test_default_path(void **state)
 {
-	char *saved = NULL;
+	char *saved = NULL, *p;
 	const char *env = getenv("VFIO_WIZARD_DATADIR");
 
 	(void)state;
 	if (env != NULL)
 		saved = strdup(env);
 	setenv("VFIO_WIZARD_DATADIR", "/opt/kb", 1);
-	assert_string_equal(kb_default_path(), "/opt/kb/hardware.yaml");
+	p = kb_default_path();
+	assert_string_equal(p, "/opt/kb/hardware.yaml");
+	free(p);
 	unsetenv("VFIO_WIZARD_DATADIR");
-	assert_string_equal(kb_default_path(), PKGDATADIR "/hardware.yaml");
+	p = kb_default_path();
+	assert_string_equal(p, PKGDATADIR "/hardware.yaml");
+	free(p);
 	if (saved != NULL) {
 		setenv("VFIO_WIZARD_DATADIR", saved, 1);
 		free(saved);

@@ -271,6 +271,12 @@ probe_boot(struct host *h, const struct root *r)
 	if (h->boot.loader == BOOT_SYSTEMD_BOOT) {
 		h->boot.cmdline_file = KERNEL_CMDLINE;
 		systemd_boot_cmdline(h, r, &ev);
+	} else if (!root_exists(r, GRUB_DEFAULT) &&
+		   !root_exists(r, "/boot/grub")) {
+		/* a kernel booted directly (a VM, a container host): no GRUB */
+		h->boot.loader = BOOT_UNKNOWN;
+		sb_addf(&ev, "; but neither %s nor /boot/grub exists",
+		    GRUB_DEFAULT);
 	} else {
 		h->boot.cmdline_file = GRUB_DEFAULT;
 		grub_cmdline(h, r);

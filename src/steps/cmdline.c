@@ -38,7 +38,8 @@ check_loader(const struct host *h, struct check_result *res)
 	}
 	if (b->cmdline_file != NULL) {
 		char *cev = xasprintf("%s: %s", b->cmdline_file,
-		    b->cmdline != NULL ? b->cmdline : _("(empty)"));
+		    b->cmdline != NULL && *b->cmdline != '\0' ? b->cmdline
+							      : _("(empty)"));
 
 		check_add(res, SEC_BOOT, SEV_INFO, cev, NULL,
 		    _("the kernel command line is configured in '%s'"),

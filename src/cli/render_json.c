@@ -253,6 +253,47 @@ render_findings(const struct check_result *res, struct json *j)
 	json_array_end(j);
 }
 
+static void
+render_pve(const struct host *h, struct json *j)
+{
+	size_t i;
+	int n;
+
+	json_key(j, "pve");
+	json_object_begin(j);
+	json_kv_bool(j, "present", h->pve.present);
+	json_kv_string(j, "version", h->pve.version);
+	json_kv_string(j, "node", h->pve.node);
+	json_key(j, "vms");
+	json_array_begin(j);
+	for (i = 0; i < h->pve.n_vms; i++) {
+		const struct pve_vm *vm = &h->pve.vms[i];
+
+		json_object_begin(j);
+		json_kv_int(j, "vmid", vm->vmid);
+		json_kv_string(j, "name", vm->name);
+		json_kv_string(j, "machine", vm->machine);
+		json_kv_string(j, "bios", vm->bios);
+		json_kv_string(j, "vga", vm->vga);
+		json_kv_string(j, "lock", vm->lock);
+		json_kv_bool(j, "running", vm->running);
+		json_key(j, "hostpci");
+		json_object_begin(j);
+		for (n = 0; n < 16; n++) {
+			char key[16];
+
+			if (vm->hostpci[n] == NULL)
+				continue;
+			snprintf(key, sizeof key, "hostpci%d", n);
+			json_kv_string(j, key, vm->hostpci[n]);
+		}
+		json_object_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
 void
 render_check_json(
     const struct host *h, const struct check_result *res, struct strbuf *sb)
@@ -263,12 +304,7 @@ render_check_json(
 	json_object_begin(&j);
 	json_kv_string(&j, "version", PACKAGE_VERSION);
 	json_kv_string(&j, "hostname", h->hostname);
-	json_key(&j, "pve");
-	json_object_begin(&j);
-	json_kv_bool(&j, "present", h->pve.present);
-	json_kv_string(&j, "version", h->pve.version);
-	json_kv_int(&j, "vms", (long long)h->pve.n_vms);
-	json_object_end(&j);
+	render_pve(h, &j);
 	render_cpu_firmware(h, &j);
 	render_iommu(h, &j);
 	render_boot_kernel(h, &j);

@@ -125,6 +125,39 @@ render_verdict(const struct host *h, const struct verdict *v, struct strbuf *sb)
 	list_field(sb, _("notes"), v->notes, v->n_notes, NULL);
 }
 
+static void
+render_vms(const struct host *h, struct strbuf *sb)
+{
+	size_t i;
+	int n;
+
+	if (!h->pve.present)
+		return;
+	sb_addf(sb, "\n%s\n", _("Virtual machines"));
+	if (h->pve.n_vms == 0)
+		sb_addf(sb, "  %s\n", _("none"));
+	for (i = 0; i < h->pve.n_vms; i++) {
+		const struct pve_vm *vm = &h->pve.vms[i];
+
+		/* unset keys take Proxmox's defaults, which depend on ostype */
+		sb_addf(sb, "  %-5d %-16s machine=%s bios=%s vga=%s", vm->vmid,
+		    vm->name != NULL ? vm->name : "-",
+		    vm->machine != NULL ? vm->machine : _("default"),
+		    vm->bios != NULL ? vm->bios : _("default"),
+		    vm->vga != NULL ? vm->vga : _("default"));
+		if (vm->lock != NULL)
+			sb_addf(sb, " lock=%s", vm->lock);
+		if (vm->running)
+			sb_addf(sb, " %s", _("(running)"));
+		sb_addc(sb, '\n');
+		for (n = 0; n < 16; n++) {
+			if (vm->hostpci[n] != NULL)
+				sb_addf(sb, "  %-5s hostpci%d: %s\n", "", n,
+				    vm->hostpci[n]);
+		}
+	}
+}
+
 void
 render_check_text(
     const struct host *h, const struct check_result *res, struct strbuf *sb)
@@ -154,6 +187,7 @@ render_check_text(
 			sb_addf(sb, "         %s %s\n", _("next:"), f->hint);
 	}
 	render_groups(h, sb);
+	render_vms(h, sb);
 	for (i = 0; i < res->n_verdicts; i++)
 		render_verdict(h, &res->verdicts[i], sb);
 	sb_addf(sb, "\n");

@@ -9,6 +9,7 @@
  * act on it.
  */
 #include "vfio-wizard/check.h"
+#include "vfio-wizard/pve_conf.h"
 #include "vfio-wizard/strbuf.h"
 #include "steps.h"
 
@@ -258,6 +259,41 @@ mode_notes(const struct host *h, const struct pci_device *d, struct verdict *v)
 	free(n);
 }
 
+/* Say which VMs already have the device in a hostpciN entry. */
+static void
+vm_assignments(
+    const struct host *h, const struct pci_device *d, struct verdict *v)
+{
+	size_t i;
+	int n;
+
+	for (i = 0; i < h->pve.n_vms; i++) {
+		const struct pve_vm *vm = &h->pve.vms[i];
+
+		for (n = 0; n < 16; n++) {
+			struct pve_hostpci hp;
+			char *cause = NULL;
+
+			if (vm->hostpci[n] == NULL)
+				continue;
+			if (pve_hostpci_parse(vm->hostpci[n], &hp, &cause) <
+			    0) {
+				free(cause);
+				continue;
+			}
+			if (pve_hostpci_covers(&hp, d->address))
+				vpush(&v->notes, &v->n_notes,
+				    xasprintf(_("VM %d (%s) already has it as "
+						"hostpci%d: %s%s"),
+					vm->vmid,
+					vm->name != NULL ? vm->name : "?", n,
+					vm->hostpci[n],
+					vm->running ? _(", running") : ""));
+			pve_hostpci_free(&hp);
+		}
+	}
+}
+
 static void
 build_verdict(const struct host *h, const struct kb *kb, size_t idx,
     struct check_result *res)
@@ -299,6 +335,7 @@ build_verdict(const struct host *h, const struct kb *kb, size_t idx,
 			      "active: they are checked again after the "
 			      "reboot")));
 	mode_notes(h, d, &v);
+	vm_assignments(h, d, &v);
 	if (kb != NULL &&
 	    (q = kb_quirk_lookup(kb, d->vendor_id, d->device_id)) != NULL)
 		vpush(&v.notes, &v.n_notes, xstrdup(q->what));

@@ -14,6 +14,7 @@
 #include "vfio-wizard/common.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/kb.h"
+#include "vfio-wizard/pci_addr.h"
 
 enum check_section {
 	SEC_FIRMWARE = 0,
@@ -81,8 +82,5 @@ void check_boot(const struct host *, struct check_result *);
 void check_modules(const struct host *, struct check_result *);
 void check_devices(const struct host *, const struct kb *,
     const struct check_options *, struct check_result *);
-
-/* Normalise "00:02.0", "0000:00:02.0", "2.0"? -> "0000:00:02.0"; -EINVAL. */
-int pci_address_parse(const char *in, char out[16]);
 
 #endif

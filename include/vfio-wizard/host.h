@@ -14,6 +14,7 @@
 #define VW_HOST_H
 
 #include "vfio-wizard/common.h"
+#include "vfio-wizard/pci_addr.h"
 
 struct root;
 struct kb;
@@ -65,7 +66,7 @@ struct host_iommu {
 
 /* ---- PCI (libpci over <root>/sys/bus/pci) ---- */
 struct pci_device {
-	char address[16];	/* "0000:00:02.0" */
+	char address[PCI_ADDR_LEN];	/* "0000:00:02.0" */
 	unsigned domain, bus, dev, func;
 	uint16_t vendor_id, device_id;
 	uint16_t subsys_vendor_id, subsys_device_id;	/* 0 when none */

@@ -9,6 +9,7 @@
  * to the program, not to the host being examined, so it is read directly
  * rather than through a root handle.
  */
+#include "vfio-wizard/pci_addr.h"
 #include "vfio-wizard/kb.h"
 #include "kb_yaml.h"
 
@@ -29,19 +30,13 @@ struct loader {
 	struct kb *kb;
 };
 
-/* "00:03.0": a device and function on bus 0's notation. */
+/* "00:03.0": a device and function in lspci's notation (no domain). */
 static int
 check_slot(struct loader *l, yaml_node_t *n, const char *s)
 {
-	unsigned bus, dev, fn;
-	char tail;
+	struct pci_addr a;
 
-	if (strlen(s) != 7 || !isxdigit((unsigned char)s[0]) ||
-	    !isxdigit((unsigned char)s[1]) || s[2] != ':' ||
-	    !isxdigit((unsigned char)s[3]) || !isxdigit((unsigned char)s[4]) ||
-	    s[5] != '.' ||
-	    sscanf(s, "%2x:%2x.%1x%c", &bus, &dev, &fn, &tail) != 3 ||
-	    dev > 0x1f || fn > 7)
+	if (strlen(s) != 7 || pci_addr_parse(s, &a) < 0)
 		return ky_fail(&l->y, n, "bad slot '%s': want BB:DD.F", s);
 	return 0;
 }

@@ -9,6 +9,7 @@
  * device (or, in the scan itself, the list) and becomes a host problem
  * instead of ending the process. The handlers never print.
  */
+#include "vfio-wizard/pci_addr.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
 
@@ -99,38 +100,10 @@ static int
 cmp_devices(const void *a, const void *b)
 {
 	const struct pci_device *x = a, *y = b;
-	unsigned kx[4] = {x->domain, x->bus, x->dev, x->func};
-	unsigned ky[4] = {y->domain, y->bus, y->dev, y->func};
-	int i;
+	struct pci_addr ax = {x->domain, x->bus, x->dev, x->func};
+	struct pci_addr ay = {y->domain, y->bus, y->dev, y->func};
 
-	for (i = 0; i < 4; i++)
-		if (kx[i] != ky[i])
-			return kx[i] < ky[i] ? -1 : 1;
-	return 0;
-}
-
-/* True when s is a PCI address component of a sysfs path. */
-static bool
-is_bdf(const char *s, size_t len)
-{
-	static const char shape[] = ":xx:xx.f";
-	size_t i, dom;
-
-	for (dom = 0; dom < len && isxdigit((unsigned char)s[dom]); dom++)
-		;
-	if (dom < 4 || dom > 8 || len != dom + 8)
-		return false;
-	for (i = 0; i < 8; i++) {
-		char c = s[dom + i];
-
-		if (shape[i] == 'x' && !isxdigit((unsigned char)c))
-			return false;
-		if (shape[i] == 'f' && (c < '0' || c > '7'))
-			return false;
-		if ((shape[i] == ':' || shape[i] == '.') && c != shape[i])
-			return false;
-	}
-	return true;
+	return pci_addr_cmp(&ax, &ay);
 }
 
 /*
@@ -157,7 +130,7 @@ parent_from_link(const char *target)
 		if (*p == '/')
 			p++;
 	}
-	if (prev == NULL || !is_bdf(prev, prev_len))
+	if (prev == NULL || !pci_addr_is_component(prev, prev_len))
 		return NULL;
 	return xstrndup(prev, prev_len);
 }

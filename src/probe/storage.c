@@ -14,6 +14,7 @@
  * are not block devices (a ZFS dataset "rpool/ROOT/pve-1") cannot be followed
  * from any documented file and become a problem.
  */
+#include "vfio-wizard/pci_addr.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
 
@@ -92,30 +93,6 @@ root_mount(const struct root *r, char **source, char **fstype)
 	}
 	free(text);
 	return *source != NULL ? 0 : -ENODATA;
-}
-
-/* True when the component is a PCI address ("0000:00:1f.2"). */
-static bool
-is_bdf(const char *s, size_t len)
-{
-	static const char shape[] = ":xx:xx.f";
-	size_t i, dom;
-
-	for (dom = 0; dom < len && isxdigit((unsigned char)s[dom]); dom++)
-		;
-	if (dom < 4 || dom > 8 || len != dom + 8)
-		return false;
-	for (i = 0; i < 8; i++) {
-		char c = s[dom + i];
-
-		if (shape[i] == 'x' && !isxdigit((unsigned char)c))
-			return false;
-		if (shape[i] == 'f' && (c < '0' || c > '7'))
-			return false;
-		if ((shape[i] == ':' || shape[i] == '.') && c != shape[i])
-			return false;
-	}
-	return true;
 }
 
 static void
@@ -268,7 +245,7 @@ walk_block(struct host *h, const struct root *r, const char *name,
 		size_t len = strcspn(p, "/");
 
 		if (len > 0 && p[len] != '\0') {
-			if (is_bdf(p, len)) {
+			if (pci_addr_is_component(p, len)) {
 				bdf = p;
 				bdf_len = len;
 			}

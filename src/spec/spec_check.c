@@ -6,6 +6,7 @@
  * derived from DMAR or IVRS). PCI devices are checked in spec_check_pci.c;
  * disks, Proxmox VE and files in spec_check_misc.c.
  */
+#include "vfio-wizard/pci_addr.h"
 #include "spec_priv.h"
 
 #include <errno.h>
@@ -35,40 +36,20 @@ spec_error(const struct host_spec *s, const struct spec_mark *m, char **cause,
 	return -EINVAL;
 }
 
-static int
-hexval(const char *s, size_t n, unsigned *out)
-{
-	size_t i;
-
-	*out = 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		unsigned v;
-
-		if (c >= '0' && c <= '9')
-			v = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-		*out = *out * 16 + v;
-	}
-	return 0;
-}
-
+/* A spec's addresses are always the full sysfs form "DDDD:BB:DD.F". */
 bool
 spec_parse_addr(
     const char *s, unsigned *dom, unsigned *bus, unsigned *dev, unsigned *fn)
 {
-	if (strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+	struct pci_addr a;
+
+	if (strlen(s) != 12 || pci_addr_parse(s, &a) < 0)
 		return false;
-	if (hexval(s, 4, dom) < 0 || hexval(s + 5, 2, bus) < 0 ||
-	    hexval(s + 8, 2, dev) < 0 || s[11] < '0' || s[11] > '7')
-		return false;
-	*fn = (unsigned)(s[11] - '0');
-	return *dev <= 0x1f;
+	*dom = a.domain;
+	*bus = a.bus;
+	*dev = a.dev;
+	*fn = a.func;
+	return true;
 }
 
 long

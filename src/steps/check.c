@@ -116,7 +116,7 @@ check_run(const struct host *h, const struct kb *kb,
 	static const struct check_options none = {NULL, 0};
 	struct check_result *res;
 	size_t i;
-	char addr[16];
+	char addr[PCI_ADDR_LEN];
 
 	if (opts == NULL)
 		opts = &none;

@@ -43,7 +43,7 @@ find_companions(
 	if (v->igpu != NULL) {
 		for (i = 0; i < v->igpu->n_companions; i++) {
 			const struct kb_companion *c = &v->igpu->companions[i];
-			char addr[16];
+			char addr[PCI_ADDR_LEN];
 			const struct pci_device *cd;
 
 			if (pci_address_parse(c->slot, addr) < 0 ||
@@ -374,7 +374,7 @@ wanted(
     const struct pci_device *d, const struct check_options *opts, bool *asked)
 {
 	size_t i;
-	char addr[16];
+	char addr[PCI_ADDR_LEN];
 
 	*asked = false;
 	for (i = 0; i < opts->n_devices; i++) {

@@ -24,32 +24,32 @@ enum check_section {
 	SEC_DEVICES,
 	SEC__COUNT
 };
-const char *check_section_id(enum check_section);	/* "firmware" ... */
-const char *check_section_title(enum check_section);	/* translated */
+const char *check_section_id(enum check_section);    /* "firmware" ... */
+const char *check_section_title(enum check_section); /* translated */
 
 enum severity { SEV_OK = 0, SEV_INFO, SEV_WARN, SEV_FAIL };
-const char *severity_id(enum severity);	/* "ok", "info", "warn", "fail" */
+const char *severity_id(enum severity); /* "ok", "info", "warn", "fail" */
 
 struct finding {
 	enum check_section section;
 	enum severity severity;
-	char *message;		/* translated, one sentence, no full stop */
-	char *evidence;		/* the path or value that proves it, or NULL */
-	char *hint;		/* what to do about it, translated, or NULL */
+	char *message;	/* translated, one sentence, no full stop */
+	char *evidence; /* the path or value that proves it, or NULL */
+	char *hint;	/* what to do about it, translated, or NULL */
 };
 
 struct verdict {
-	size_t device;		/* index into host->pci */
-	unsigned modes;		/* enum vw_mode bits that can work */
-	unsigned recommended;	/* the single best mode, 0 if none */
-	const struct kb_igpu_gen *igpu;	/* NULL for non-Intel-iGPU */
-	char **companions;	/* addresses that go along */
+	size_t device;			/* index into host->pci */
+	unsigned modes;			/* enum vw_mode bits that can work */
+	unsigned recommended;		/* the single best mode, 0 if none */
+	const struct kb_igpu_gen *igpu; /* NULL for non-Intel-iGPU */
+	char **companions;		/* addresses that go along */
 	size_t n_companions;
-	char **siblings;	/* other devices in its IOMMU group */
+	char **siblings; /* other devices in its IOMMU group */
 	size_t n_siblings;
-	char **blockers;	/* translated reasons it cannot go now */
+	char **blockers; /* translated reasons it cannot go now */
 	size_t n_blockers;
-	char **notes;		/* translated advice for the chosen mode */
+	char **notes; /* translated advice for the chosen mode */
 	size_t n_notes;
 };
 
@@ -62,7 +62,7 @@ struct check_result {
 };
 
 struct check_options {
-	const char **devices;	/* --device BDF, in any accepted spelling */
+	const char **devices; /* --device BDF, in any accepted spelling */
 	size_t n_devices;
 };
 

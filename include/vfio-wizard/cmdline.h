@@ -24,10 +24,10 @@
 struct strbuf;
 
 struct cmdline_token {
-	char *space; /* white space before the token, verbatim */
-	char *raw; /* the token's bytes, quotes included */
-	char *key; /* the parameter name as the kernel sees it */
-	char *value; /* its value without quotes, NULL for `key` */
+	char *space;   /* white space before the token, verbatim */
+	char *raw;     /* the token's bytes, quotes included */
+	char *key;     /* the parameter name as the kernel sees it */
+	char *value;   /* its value without quotes, NULL for `key` */
 	bool init_arg; /* after `--`: an argument for init */
 };
 

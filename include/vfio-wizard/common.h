@@ -38,10 +38,10 @@ char *xasprintf(const char *, ...) VW_PRINTF(1, 2);
 char *xvasprintf(const char *, va_list) VW_PRINTF(1, 0);
 
 /* Append one element to a growable array: ARRAY_PUSH(arr, n, value). */
-#define ARRAY_PUSH(arr, n, value)                                             \
-	do {                                                                  \
-		(arr) = xreallocarray((arr), (n) + 1, sizeof *(arr));         \
-		(arr)[(n)++] = (value);                                       \
+#define ARRAY_PUSH(arr, n, value)                                     \
+	do {                                                          \
+		(arr) = xreallocarray((arr), (n) + 1, sizeof *(arr)); \
+		(arr)[(n)++] = (value);                               \
 	} while (0)
 
 /* Free a NULL-terminated or counted vector of strings. */

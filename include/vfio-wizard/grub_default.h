@@ -42,12 +42,12 @@ struct grub_part {
 };
 
 struct grub_assign {
-	char *name; /* "GRUB_CMDLINE_LINUX_DEFAULT" */
-	size_t start, end; /* the word NAME=value: text[start..end) */
+	char *name;	    /* "GRUB_CMDLINE_LINUX_DEFAULT" */
+	size_t start, end;  /* the word NAME=value: text[start..end) */
 	size_t value_start; /* the raw value (quotes included) starts here */
-	unsigned line; /* 1-based line of the word's first byte */
-	bool exported; /* written as `export NAME=...` */
-	char *unknown; /* why the value cannot be computed, or NULL */
+	unsigned line;	    /* 1-based line of the word's first byte */
+	bool exported;	    /* written as `export NAME=...` */
+	char *unknown;	    /* why the value cannot be computed, or NULL */
 	struct grub_part *parts; /* the value, to evaluate */
 	size_t n_parts;
 };

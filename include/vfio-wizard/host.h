@@ -23,119 +23,127 @@ enum tri { TRI_UNKNOWN = -1, TRI_NO = 0, TRI_YES = 1 };
 
 /* ---- CPU (/proc/cpuinfo + knowledge base) ---- */
 struct host_cpu {
-	char *vendor;		/* "GenuineIntel", "AuthenticAMD" */
-	char *model_name;	/* "Intel(R) Core(TM) i7-4770 CPU @ 3.40GHz" */
-	int family, model, stepping;	/* -1 when absent */
-	int threads;		/* processor entries */
-	bool vmx;		/* VT-x */
-	bool svm;		/* AMD-V */
-	bool hypervisor;	/* running as a guest itself */
-	enum tri sku_vtd;	/* the SKU's VT-d/AMD-Vi per the knowledge base */
-	char *sku_note;		/* why, with its source */
+	char *vendor;	  /* "GenuineIntel", "AuthenticAMD" */
+	char *model_name; /* "Intel(R) Core(TM) i7-4770 CPU @ 3.40GHz" */
+	int family, model, stepping; /* -1 when absent */
+	int threads;		     /* processor entries */
+	bool vmx;		     /* VT-x */
+	bool svm;		     /* AMD-V */
+	bool hypervisor;	     /* running as a guest itself */
+	enum tri sku_vtd; /* the SKU's VT-d/AMD-Vi per the knowledge base */
+	char *sku_note;	  /* why, with its source */
 };
 
 /* ---- Firmware (/sys/firmware) ---- */
 struct host_firmware {
-	bool uefi;		/* /sys/firmware/efi exists */
-	enum tri secure_boot;	/* SecureBoot efivar */
-	const char *iommu_table;	/* "DMAR", "IVRS" or NULL */
-	bool table_readable;	/* could read the table's bytes */
-	enum tri intremap;	/* DMAR flags bit 0 (INTR_REMAP); IVRS: see probe */
-	enum tri x2apic_opt_out;	/* DMAR flags bit 1 */
-	int iommu_units;	/* DRHD or IVHD entries in the table */
-	char *efi_boot_current;	/* "0001" or NULL */
-	char *efi_boot_path;	/* loader path of BootCurrent, or NULL */
+	bool uefi;		 /* /sys/firmware/efi exists */
+	enum tri secure_boot;	 /* SecureBoot efivar */
+	const char *iommu_table; /* "DMAR", "IVRS" or NULL */
+	bool table_readable;	 /* could read the table's bytes */
+	enum tri intremap; /* DMAR flags bit 0 (INTR_REMAP); IVRS: see probe */
+	enum tri x2apic_opt_out; /* DMAR flags bit 1 */
+	int iommu_units;	 /* DRHD or IVHD entries in the table */
+	char *efi_boot_current;	 /* "0001" or NULL */
+	char *efi_boot_path;	 /* loader path of BootCurrent, or NULL */
 	char *efi_boot_label;
 };
 
 /* ---- IOMMU (/sys/class/iommu, /sys/kernel/iommu_groups) ---- */
 struct iommu_group {
 	int id;
-	char *type;		/* "DMA", "DMA-FQ", "identity", ... or NULL */
-	size_t *devices;	/* indexes into host->pci */
+	char *type;	 /* "DMA", "DMA-FQ", "identity", ... or NULL */
+	size_t *devices; /* indexes into host->pci */
 	size_t n_devices;
 };
 
 struct host_iommu {
-	bool active;		/* /sys/class/iommu has entries */
-	char **units;		/* "dmar0", "ivhd0" */
+	bool active;  /* /sys/class/iommu has entries */
+	char **units; /* "dmar0", "ivhd0" */
 	size_t n_units;
-	struct iommu_group *groups;	/* sorted by id */
+	struct iommu_group *groups; /* sorted by id */
 	size_t n_groups;
 };
 
 /* ---- PCI (libpci over <root>/sys/bus/pci) ---- */
 struct pci_device {
-	char address[PCI_ADDR_LEN];	/* "0000:00:02.0" */
+	char address[PCI_ADDR_LEN]; /* "0000:00:02.0" */
 	unsigned domain, bus, dev, func;
 	uint16_t vendor_id, device_id;
-	uint16_t subsys_vendor_id, subsys_device_id;	/* 0 when none */
-	uint32_t class_code;	/* base << 16 | sub << 8 | prog-if */
+	uint16_t subsys_vendor_id, subsys_device_id; /* 0 when none */
+	uint32_t class_code; /* base << 16 | sub << 8 | prog-if */
 	uint8_t revision;
-	char *vendor_name;	/* from pci.ids; never NULL after probing */
+	char *vendor_name; /* from pci.ids; never NULL after probing */
 	char *device_name;
-	char *subsys_name;	/* or NULL */
+	char *subsys_name; /* or NULL */
 	char *class_name;
-	char *driver;		/* bound driver, NULL when none */
-	char *modalias;		/* or NULL */
-	int iommu_group;	/* -1 when none */
+	char *driver;	 /* bound driver, NULL when none */
+	char *modalias;	 /* or NULL */
+	int iommu_group; /* -1 when none */
 	enum tri boot_vga;
-	char *reset_method;	/* sysfs reset_method, "flr bus", or NULL */
-	bool has_flr;		/* PCIe DevCap FLR or AF FLR */
-	bool sriov_capable;	/* SR-IOV extended capability */
-	int sriov_totalvfs, sriov_numvfs;	/* -1 when not SR-IOV */
-	char *physfn;		/* the PF's address for a VF, else NULL */
-	char *parent;		/* upstream bridge address, NULL on a root bus */
-	bool multifunction;	/* header type bit 7 */
+	char *reset_method; /* sysfs reset_method, "flr bus", or NULL */
+	bool has_flr;	    /* PCIe DevCap FLR or AF FLR */
+	bool sriov_capable; /* SR-IOV extended capability */
+	int sriov_totalvfs, sriov_numvfs; /* -1 when not SR-IOV */
+	char *physfn;	    /* the PF's address for a VF, else NULL */
+	char *parent;	    /* upstream bridge address, NULL on a root bus */
+	bool multifunction; /* header type bit 7 */
 };
 
 #define PCI_CLASS_BASE(c) (((c) >> 16) & 0xff)
 #define PCI_CLASS_SUB(c) (((c) >> 8) & 0xff)
-bool pci_is_gpu(const struct pci_device *);	/* class 03xx */
-bool pci_is_bridge(const struct pci_device *);	/* class 0604/0600 host bridges too */
-bool pci_is_audio(const struct pci_device *);	/* class 0403 */
+bool pci_is_gpu(const struct pci_device *); /* class 03xx */
+bool pci_is_bridge(
+    const struct pci_device *); /* class 0604/0600 host bridges too */
+bool pci_is_audio(const struct pci_device *); /* class 0403 */
 
 /* ---- Kernel and modules (/proc, /boot, /lib/modules via libkmod) ---- */
 enum kmod_presence { KMOD_MISSING = 0, KMOD_MODULE, KMOD_BUILTIN };
 
 /* The modules vfio passthrough needs, per installed kernel. */
-enum vfio_module { VM_VFIO, VM_VFIO_IOMMU_TYPE1, VM_VFIO_PCI, VM_VFIO_VIRQFD,
-	VM_KVMGT, VM__COUNT };
+enum vfio_module {
+	VM_VFIO,
+	VM_VFIO_IOMMU_TYPE1,
+	VM_VFIO_PCI,
+	VM_VFIO_VIRQFD,
+	VM_KVMGT,
+	VM__COUNT
+};
 extern const char *const vfio_module_names[VM__COUNT];
 
 struct installed_kernel {
-	char *release;		/* "6.5.13-6-pve" */
-	bool has_modules_dir;	/* /lib/modules/<release> exists */
-	bool has_config;	/* /boot/config-<release> read */
-	enum tri intel_iommu_default_on;	/* CONFIG_INTEL_IOMMU_DEFAULT_ON */
-	enum tri intel_iommu_intgpu_off;	/* Debian's ..._DEFAULT_ON_INTGPU_OFF */
-	enum tri vfio_pci_vga;	/* CONFIG_VFIO_PCI_VGA */
+	char *release;			 /* "6.5.13-6-pve" */
+	bool has_modules_dir;		 /* /lib/modules/<release> exists */
+	bool has_config;		 /* /boot/config-<release> read */
+	enum tri intel_iommu_default_on; /* CONFIG_INTEL_IOMMU_DEFAULT_ON */
+	enum tri
+	    intel_iommu_intgpu_off; /* Debian's ..._DEFAULT_ON_INTGPU_OFF */
+	enum tri vfio_pci_vga;	    /* CONFIG_VFIO_PCI_VGA */
 	enum kmod_presence modules[VM__COUNT];
 };
 
 /* One entry of the effective modprobe configuration. */
 struct modconf_entry {
-	char *module;		/* normalised: '-' -> '_' */
-	char *value;		/* options text, or softdep "pre: a b post: c" */
-	bool from_cmdline;	/* from <root>/proc/cmdline, not a file */
+	char *module;	   /* normalised: '-' -> '_' */
+	char *value;	   /* options text, or softdep "pre: a b post: c" */
+	bool from_cmdline; /* from <root>/proc/cmdline, not a file */
 };
 
 struct host_modconf {
 	struct modconf_entry *options;
 	size_t n_options;
-	struct modconf_entry *blacklist;	/* value NULL */
+	struct modconf_entry *blacklist; /* value NULL */
 	size_t n_blacklist;
 	struct modconf_entry *softdeps;
 	size_t n_softdeps;
 };
 
 struct host_kernel {
-	char *release;		/* running, from /proc/sys/kernel/osrelease */
-	char *cmdline;		/* /proc/cmdline, stripped */
-	char *boot_id;		/* /proc/sys/kernel/random/boot_id */
-	struct installed_kernel *installed;	/* sorted by version, newest last */
+	char *release; /* running, from /proc/sys/kernel/osrelease */
+	char *cmdline; /* /proc/cmdline, stripped */
+	char *boot_id; /* /proc/sys/kernel/random/boot_id */
+	struct installed_kernel *installed; /* sorted by version, newest last */
 	size_t n_installed;
-	char **loaded;		/* /proc/modules names */
+	char **loaded; /* /proc/modules names */
 	size_t n_loaded;
 	struct host_modconf modconf;
 };
@@ -145,53 +153,54 @@ enum bootloader { BOOT_UNKNOWN = 0, BOOT_GRUB, BOOT_SYSTEMD_BOOT };
 
 struct host_boot {
 	enum bootloader loader;
-	bool proxmox_boot_tool;	/* /etc/kernel/proxmox-boot-uuids lists ESPs */
+	bool proxmox_boot_tool; /* /etc/kernel/proxmox-boot-uuids lists ESPs */
 	char **esp_uuids;
 	size_t n_esp_uuids;
-	const char *cmdline_file;	/* "/etc/default/grub", "/etc/kernel/cmdline" */
-	char *cmdline;		/* the configured command line (GRUB: effective
-				   CMDLINE_LINUX + _DEFAULT after grub.d) */
-	char *evidence;		/* how the loader was determined */
-	char *root_fs;		/* "zfs", "ext4", ... of "/" */
-	char *root_source;	/* "rpool/ROOT/pve-1", "/dev/mapper/pve-root" */
+	const char
+	    *cmdline_file; /* "/etc/default/grub", "/etc/kernel/cmdline" */
+	char *cmdline;	   /* the configured command line (GRUB: effective
+			      CMDLINE_LINUX + _DEFAULT after grub.d) */
+	char *evidence;	   /* how the loader was determined */
+	char *root_fs;	   /* "zfs", "ext4", ... of "/" */
+	char *root_source; /* "rpool/ROOT/pve-1", "/dev/mapper/pve-root" */
 };
 
 /* ---- Storage the host needs (root filesystem controllers) ---- */
 struct host_storage {
-	char **root_controllers;	/* PCI addresses behind "/" */
+	char **root_controllers; /* PCI addresses behind "/" */
 	size_t n_root_controllers;
-	char **root_disks;	/* "sda", "nvme0n1" */
+	char **root_disks; /* "sda", "nvme0n1" */
 	size_t n_root_disks;
 };
 
 /* ---- Proxmox VE ---- */
 struct pve_vm {
 	int vmid;
-	char *name, *machine, *bios, *vga, *lock;	/* NULL when unset */
+	char *name, *machine, *bios, *vga, *lock; /* NULL when unset */
 	bool running;
-	char *hostpci[16];	/* hostpci0..15 values, NULL when unset */
-	char *path;		/* "/etc/pve/qemu-server/100.conf" */
+	char *hostpci[16]; /* hostpci0..15 values, NULL when unset */
+	char *path;	   /* "/etc/pve/qemu-server/100.conf" */
 };
 
 struct host_pve {
-	bool present;		/* pve-manager installed */
-	char *version;		/* pve-manager version, or NULL */
-	char *node;		/* node name (hostname) */
-	struct pve_vm *vms;	/* sorted by vmid */
+	bool present;	    /* pve-manager installed */
+	char *version;	    /* pve-manager version, or NULL */
+	char *node;	    /* node name (hostname) */
+	struct pve_vm *vms; /* sorted by vmid */
 	size_t n_vms;
 };
 
 /* A fact a probe could not establish; shown by `check` as evidence. */
 struct probe_problem {
-	char *what;		/* "pci", "kmod", ... */
-	char *message;		/* untranslated detail with the path */
+	char *what;    /* "pci", "kmod", ... */
+	char *message; /* untranslated detail with the path */
 };
 
 struct host {
 	struct host_cpu cpu;
 	struct host_firmware firmware;
 	struct host_iommu iommu;
-	struct pci_device *pci;	/* sorted by address */
+	struct pci_device *pci; /* sorted by address */
 	size_t n_pci;
 	struct host_kernel kernel;
 	struct host_boot boot;
@@ -207,11 +216,12 @@ struct host {
  * is unusable (returns -errno and sets *cause); partial knowledge is recorded
  * in host->problems.
  */
-int host_probe(const struct root *, const struct kb *, struct host **out,
-    char **cause);
+int host_probe(
+    const struct root *, const struct kb *, struct host **out, char **cause);
 void host_free(struct host *);
 
-const struct pci_device *host_pci_find(const struct host *, const char *address);
+const struct pci_device *host_pci_find(
+    const struct host *, const char *address);
 const struct iommu_group *host_group_find(const struct host *, int id);
 const struct installed_kernel *host_kernel_running(const struct host *);
 void host_problem(struct host *, const char *what, const char *fmt, ...)
@@ -221,11 +231,12 @@ void host_problem(struct host *, const char *what, const char *fmt, ...)
 void probe_cpu(struct host *, const struct root *, const struct kb *);
 void probe_firmware(struct host *, const struct root *);
 void probe_pci(struct host *, const struct root *);
-void probe_iommu(struct host *, const struct root *);	/* after probe_pci */
+void probe_iommu(struct host *, const struct root *); /* after probe_pci */
 void probe_kernel(struct host *, const struct root *);
-void probe_kmods(struct host *, const struct root *);	/* after probe_kernel */
-void probe_boot(struct host *, const struct root *);	/* after firmware, kernel */
-void probe_storage(struct host *, const struct root *);	/* after probe_pci */
+void probe_kmods(struct host *, const struct root *); /* after probe_kernel */
+void probe_boot(
+    struct host *, const struct root *); /* after firmware, kernel */
+void probe_storage(struct host *, const struct root *); /* after probe_pci */
 void probe_pve(struct host *, const struct root *);
 
 #endif

@@ -21,7 +21,7 @@ void json_object_end(struct json *);
 void json_array_begin(struct json *);
 void json_array_end(struct json *);
 void json_key(struct json *, const char *);
-void json_string(struct json *, const char *);	/* NULL writes null */
+void json_string(struct json *, const char *); /* NULL writes null */
 void json_int(struct json *, long long);
 void json_bool(struct json *, bool);
 void json_null(struct json *);

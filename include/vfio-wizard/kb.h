@@ -18,34 +18,34 @@
 
 /* Passthrough modes, as a bit set; names are the JSON/CLI spellings. */
 enum vw_mode {
-	MODE_LEGACY_IGD = 1 << 0,	/* "legacy-igd" */
-	MODE_GVT_G = 1 << 1,		/* "gvt-g" */
-	MODE_SRIOV = 1 << 2,		/* "sr-iov" */
-	MODE_VFIO = 1 << 3,		/* "vfio": whole device */
+	MODE_LEGACY_IGD = 1 << 0, /* "legacy-igd" */
+	MODE_GVT_G = 1 << 1,	  /* "gvt-g" */
+	MODE_SRIOV = 1 << 2,	  /* "sr-iov" */
+	MODE_VFIO = 1 << 3,	  /* "vfio": whole device */
 };
-const char *mode_name(enum vw_mode);	/* one bit; NULL otherwise */
-int mode_from_name(const char *);	/* 0 when unknown */
+const char *mode_name(enum vw_mode); /* one bit; NULL otherwise */
+int mode_from_name(const char *);    /* 0 when unknown */
 
 struct kb_companion {
-	char *slot;		/* "00:03.0": device.function on bus 0 */
+	char *slot; /* "00:03.0": device.function on bus 0 */
 	uint16_t vendor_id;
-	uint16_t *device_ids;	/* any of these */
+	uint16_t *device_ids; /* any of these */
 	size_t n_device_ids;
-	char *what;		/* "HDMI/DP audio" */
+	char *what; /* "HDMI/DP audio" */
 };
 
 struct kb_igpu_gen {
-	char *id;		/* "haswell" */
-	char *name;		/* "Haswell (4th generation Core)" */
-	int gen;		/* graphics generation: 6, 7, 8, 9, 11, 12 ... */
-	unsigned modes;		/* enum vw_mode bits */
-	unsigned recommended;	/* the one mode to offer first */
-	char *gvt_mdev_prefix;	/* "i915-GVTg_V5_" or NULL */
-	uint16_t *device_ids;	/* vendor 8086 */
+	char *id;	       /* "haswell" */
+	char *name;	       /* "Haswell (4th generation Core)" */
+	int gen;	       /* graphics generation: 6, 7, 8, 9, 11, 12 ... */
+	unsigned modes;	       /* enum vw_mode bits */
+	unsigned recommended;  /* the one mode to offer first */
+	char *gvt_mdev_prefix; /* "i915-GVTg_V5_" or NULL */
+	uint16_t *device_ids;  /* vendor 8086 */
 	size_t n_device_ids;
 	struct kb_companion *companions;
 	size_t n_companions;
-	char *note;		/* one sentence of advice, or NULL */
+	char *note; /* one sentence of advice, or NULL */
 	char *source;
 	/*
 	 * The first QEMU release whose igd_gen() knows this generation, so
@@ -55,16 +55,16 @@ struct kb_igpu_gen {
 };
 
 struct kb_cpu_sku {
-	char *vendor;		/* "GenuineIntel" */
-	char *match;		/* model-name token, e.g. "i7-4770K" */
-	bool vtd;		/* has VT-d / AMD-Vi */
+	char *vendor; /* "GenuineIntel" */
+	char *match;  /* model-name token, e.g. "i7-4770K" */
+	bool vtd;     /* has VT-d / AMD-Vi */
 	char *note;
 	char *source;
 };
 
 struct kb_quirk {
-	uint16_t vendor_id, device_id;	/* device_id 0xffff: any */
-	char *what;		/* "no FLR; bus reset only" */
+	uint16_t vendor_id, device_id; /* device_id 0xffff: any */
+	char *what;		       /* "no FLR; bus reset only" */
 	char *source;
 };
 
@@ -93,13 +93,13 @@ void kb_free(struct kb *);
 char *kb_default_path(void);
 
 /* The generation of an Intel iGPU (vendor 8086) by device ID, or NULL. */
-const struct kb_igpu_gen *kb_igpu_lookup(const struct kb *, uint16_t vendor,
-    uint16_t device);
+const struct kb_igpu_gen *kb_igpu_lookup(
+    const struct kb *, uint16_t vendor, uint16_t device);
 /* A generation by its id ("haswell"), or NULL. */
 const struct kb_igpu_gen *kb_igpu_find(const struct kb *, const char *id);
 /* Whether a companion lists this vendor and device ID. */
-bool kb_companion_matches(const struct kb_companion *, uint16_t vendor,
-    uint16_t device);
+bool kb_companion_matches(
+    const struct kb_companion *, uint16_t vendor, uint16_t device);
 /*
  * Whether a CPU model name is a SKU known to have VT-d (TRI_YES), known to
  * lack it (TRI_NO), or not listed (TRI_UNKNOWN). Matches whole tokens, so
@@ -108,7 +108,7 @@ bool kb_companion_matches(const struct kb_companion *, uint16_t vendor,
 int kb_cpu_vtd(const struct kb *, const char *vendor, const char *model_name,
     const struct kb_cpu_sku **match);
 /* The quirk for exactly this device, else one for the whole vendor. */
-const struct kb_quirk *kb_quirk_lookup(const struct kb *, uint16_t vendor,
-    uint16_t device);
+const struct kb_quirk *kb_quirk_lookup(
+    const struct kb *, uint16_t vendor, uint16_t device);
 
 #endif

@@ -37,21 +37,21 @@
 struct strbuf;
 
 enum pve_line_kind {
-	PVE_LINE_BLANK, /* empty or white space only */
-	PVE_LINE_COMMENT, /* "#...": a description line */
-	PVE_LINE_KEY, /* "key: value" */
-	PVE_LINE_HEADER, /* "[name]": opens a section */
+	PVE_LINE_BLANK,	   /* empty or white space only */
+	PVE_LINE_COMMENT,  /* "#...": a description line */
+	PVE_LINE_KEY,	   /* "key: value" */
+	PVE_LINE_HEADER,   /* "[name]": opens a section */
 	PVE_LINE_VERBATIM, /* inside an unknown section; or an
 			      unanchored "snapstate:" line */
-	PVE_LINE_INVALID, /* unparsable (lenient parse only) */
+	PVE_LINE_INVALID,  /* unparsable (lenient parse only) */
 };
 
 struct pve_line {
 	enum pve_line_kind kind;
 	char *raw; /* the exact bytes, terminator included */
 	size_t len;
-	char *key; /* PVE_LINE_KEY: "memory"; else NULL */
-	char *value; /* PVE_LINE_KEY: trimmed value; else NULL */
+	char *key;	  /* PVE_LINE_KEY: "memory"; else NULL */
+	char *value;	  /* PVE_LINE_KEY: trimmed value; else NULL */
 	size_t value_off; /* where value starts in raw */
 	size_t value_len; /* its length in raw */
 };
@@ -59,16 +59,16 @@ struct pve_line {
 enum pve_section_kind {
 	PVE_SECTION_MAIN,
 	PVE_SECTION_PENDING,
-	PVE_SECTION_SPECIAL, /* name "cloudinit" or "fleecing" (lowercase) */
+	PVE_SECTION_SPECIAL,  /* name "cloudinit" or "fleecing" (lowercase) */
 	PVE_SECTION_SNAPSHOT, /* name as written */
-	PVE_SECTION_UNKNOWN, /* name: the text between the brackets */
+	PVE_SECTION_UNKNOWN,  /* name: the text between the brackets */
 };
 
 struct pve_section {
 	enum pve_section_kind kind;
-	char *name; /* between the brackets as written ("PENDING",
-		       "snap1"); special: after "special:";
-		       "" for the main section */
+	char *name;		/* between the brackets as written ("PENDING",
+				   "snap1"); special: after "special:";
+				   "" for the main section */
 	struct pve_line *lines; /* lines[0] is the header, except in main */
 	size_t n_lines;
 };

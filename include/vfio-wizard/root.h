@@ -48,9 +48,11 @@ int root_read_ulong(const struct root *, const char *path, unsigned long *);
 int root_readlink(const struct root *, const char *path, char **out);
 /* The last component of a symlink's target (a driver or group name). */
 int root_readlink_base(const struct root *, const char *path, char **out);
-int root_stat(const struct root *, const char *path, struct stat *, bool follow);
+int root_stat(
+    const struct root *, const char *path, struct stat *, bool follow);
 bool root_exists(const struct root *, const char *path);
 /* The entries of a directory, without "." and "..", sorted; strv_free them. */
-int root_listdir(const struct root *, const char *path, char ***names, size_t *n);
+int root_listdir(
+    const struct root *, const char *path, char ***names, size_t *n);
 
 #endif

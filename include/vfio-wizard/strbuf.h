@@ -13,7 +13,10 @@ struct strbuf {
 	size_t cap;
 };
 
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void sb_grow(struct strbuf *, size_t extra);
 void sb_add(struct strbuf *, const void *, size_t);

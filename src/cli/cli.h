@@ -19,9 +19,9 @@ enum {
 };
 
 struct cli_opts {
-	const char *root; /* --root DIR */
-	const char *replay; /* --replay FILE */
-	const char *demo; /* --demo NAME */
+	const char *root;    /* --root DIR */
+	const char *replay;  /* --replay FILE */
+	const char *demo;    /* --demo NAME */
 	const char *kb_path; /* --kb FILE (tests) */
 	bool json;
 	const char **devices; /* --device BDF, repeatable */

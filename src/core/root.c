@@ -26,8 +26,8 @@
 #define ROOT_MAX_LINKS 40
 
 struct root {
-	char *dir;	/* absolute, no trailing slash except "/" */
-	int fd;		/* O_PATH descriptor of dir */
+	char *dir; /* absolute, no trailing slash except "/" */
+	int fd;	   /* O_PATH descriptor of dir */
 	bool host;
 };
 
@@ -118,8 +118,8 @@ pop_component(struct strbuf *sb)
  * last component when !follow_last).
  */
 static int
-walk_resolve(const struct root *r, const char *path, bool follow_last,
-    char **out)
+walk_resolve(
+    const struct root *r, const char *path, bool follow_last, char **out)
 {
 	struct strbuf done = STRBUF_INIT, todo = STRBUF_INIT;
 	char link[PATH_MAX];
@@ -148,7 +148,7 @@ walk_resolve(const struct root *r, const char *path, bool follow_last,
 		n = readlinkat(r->fd, done.buf, link, sizeof link - 1);
 		if (n < 0) {
 			if (errno == EINVAL || errno == ENOENT)
-				continue;	/* not a link, or absent */
+				continue; /* not a link, or absent */
 			goto fail;
 		}
 		if (++links > ROOT_MAX_LINKS) {
@@ -179,13 +179,12 @@ walk_resolve(const struct root *r, const char *path, bool follow_last,
 		sb_adds(&done, ".");
 	*out = sb_detach(&done);
 	return 0;
-fail:
-	{
-		int err = -errno;
-		sb_release(&todo);
-		sb_release(&done);
-		return err;
-	}
+fail : {
+	int err = -errno;
+	sb_release(&todo);
+	sb_release(&done);
+	return err;
+}
 }
 
 /* The path relative to the root fd, "." for the root itself. */
@@ -211,8 +210,8 @@ root_openat(const struct root *r, const char *path, int flags, mode_t mode)
 		how.flags = (unsigned)flags | O_CLOEXEC;
 		how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
 		how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-		fd = (int)syscall(SYS_openat2, r->fd, relative(path), &how,
-		    sizeof how);
+		fd = (int)syscall(
+		    SYS_openat2, r->fd, relative(path), &how, sizeof how);
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOSYS && errno != EPERM)
@@ -416,7 +415,8 @@ root_listdir(const struct root *r, const char *path, char ***names, size_t *n)
 		return err;
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		ARRAY_PUSH(v, count, xstrdup(de->d_name));
 	}

@@ -120,8 +120,8 @@ build_dmar(const struct host_spec *s, struct strbuf *sb)
 		bool gfx = !all && u == 0 && igd;
 		size_t start = sb->len;
 
-		add_le16(sb, 0); /* DRHD */
-		add_le16(sb, 0); /* length, below */
+		add_le16(sb, 0);	     /* DRHD */
+		add_le16(sb, 0);	     /* length, below */
 		add_u8(sb, all ? 0x1 : 0x0); /* INCLUDE_PCI_ALL */
 		add_u8(sb, 0);
 		add_le16(sb, 0); /* segment */
@@ -167,7 +167,7 @@ build_ivrs(const struct host_spec *s, struct strbuf *sb)
 		add_u8(sb, 0xb0);
 		add_le16(sb, 0);
 		add_le16(sb, bus << 8 | 0x02); /* the IOMMU's own BDF */
-		add_le16(sb, 0x40); /* capability offset */
+		add_le16(sb, 0x40);	       /* capability offset */
 		add_le64(sb, 0xfeb80000ULL + 0x100000ULL * (unsigned)u);
 		add_le16(sb, 0);
 		add_le16(sb, 0);

@@ -125,7 +125,7 @@ check_controller(
 
 /* SCSI host numbers: one per ATA port, one per other controller. */
 struct scsi_hosts {
-	int *host; /* per PCI device, -1 when none yet */
+	int *host;	   /* per PCI device, -1 when none yet */
 	unsigned *targets; /* disks seen per PCI device */
 	unsigned next;
 };

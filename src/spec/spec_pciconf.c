@@ -79,7 +79,7 @@ ext_sriov(const struct spec_pci *d, uint8_t *c)
 {
 	put_le32(c, EXT_CAP_SRIOV | 1u << 16);
 	put_le16(c + 0x08, d->sriov_num > 0 ? 0x0009 : 0); /* VF Enable, MSE */
-	put_le16(c + 0x0c, (uint16_t)d->sriov_total); /* InitialVFs */
+	put_le16(c + 0x0c, (uint16_t)d->sriov_total);	   /* InitialVFs */
 	put_le16(c + 0x0e, (uint16_t)d->sriov_total);
 	put_le16(c + 0x10, (uint16_t)d->sriov_num);
 	put_le16(c + 0x14, (uint16_t)d->sriov_offset);
@@ -112,7 +112,7 @@ pci_config_space(const struct host_spec *s, size_t i, uint8_t *b, size_t *len)
 		b[0x18] = (uint8_t)d->bus;
 		b[0x19] = (uint8_t)d->secondary;
 		b[0x1a] = (uint8_t)d->subordinate;
-		b[0x1c] = 0xf0; /* I/O window closed */
+		b[0x1c] = 0xf0;		    /* I/O window closed */
 		put_le16(b + 0x20, 0xfff0); /* memory windows closed */
 		put_le16(b + 0x24, 0xfff1);
 		put_le16(b + 0x26, 0x0001);

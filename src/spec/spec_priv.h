@@ -36,7 +36,7 @@ struct spec_cpu {
 struct spec_efi_entry {
 	char id[5]; /* "0001", upper case */
 	char *label;
-	char *path; /* '\EFI\...' or NULL */
+	char *path;	/* '\EFI\...' or NULL */
 	char *partuuid; /* or NULL: derived */
 	struct spec_mark mark;
 };
@@ -108,18 +108,18 @@ struct spec_pci {
 	uint8_t rev;
 	int irq;
 	char *driver;
-	int group; /* -1: none */
+	int group;    /* -1: none */
 	int boot_vga; /* -1 absent, 0, 1 */
 	char *parent; /* as given, or NULL */
 	char *physfn;
 	bool flr;
 	char *reset_method;
 	int multifunction; /* -1: derived from the other functions */
-	int pcie; /* -1: derived */
+	int pcie;	   /* -1: derived */
 	bool has_sriov;
 	unsigned sriov_total, sriov_num;
 	unsigned sriov_offset, sriov_stride; /* 0: derived */
-	int sriov_vf_device; /* -1: derived */
+	int sriov_vf_device;		     /* -1: derived */
 	char *name;
 	struct spec_mark mark;
 	/* resolved by spec_check() */
@@ -144,7 +144,7 @@ struct spec_block {
 	long ctrl_idx;
 	unsigned major, minor;
 	unsigned *part_num, *part_minor; /* per partition */
-	char *sysdir; /* the disk's real sysfs directory */
+	char *sysdir;			 /* the disk's real sysfs directory */
 };
 
 struct spec_vm {

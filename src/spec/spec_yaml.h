@@ -20,7 +20,7 @@ struct ld {
 /* Iteration state over one mapping. */
 struct ld_iter {
 	yaml_node_pair_t *p;
-	uint64_t seen; /* bit i: keys[i] was present */
+	uint64_t seen;	  /* bit i: keys[i] was present */
 	yaml_node_t *key; /* the current key node */
 };
 

@@ -10,7 +10,7 @@
 
 /* How a call treats the path's last component and symlinks. */
 enum {
-	TW_FOLLOW = 0, /* symlinks followed everywhere */
+	TW_FOLLOW = 0,	 /* symlinks followed everywhere */
 	TW_NOFOLLOW = 1, /* last component not followed (lstat, O_NOFOLLOW) */
 	TW_CONFINED = 2, /* the kernel keeps resolution below dirfd */
 };

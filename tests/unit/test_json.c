@@ -27,17 +27,16 @@ test_nested(void **state)
 	json_array_end(&j);
 	json_kv_string(&j, "n", NULL);
 	json_object_end(&j);
-	assert_string_equal(sb_str(&sb),
-	    "{\n"
-	    "  \"a\": \"x\\\"y\\\\z\\n\\u0001\",\n"
-	    "  \"list\": [\n"
-	    "    1,\n"
-	    "    false,\n"
-	    "    null\n"
-	    "  ],\n"
-	    "  \"empty\": [],\n"
-	    "  \"n\": null\n"
-	    "}\n");
+	assert_string_equal(sb_str(&sb), "{\n"
+					 "  \"a\": \"x\\\"y\\\\z\\n\\u0001\",\n"
+					 "  \"list\": [\n"
+					 "    1,\n"
+					 "    false,\n"
+					 "    null\n"
+					 "  ],\n"
+					 "  \"empty\": [],\n"
+					 "  \"n\": null\n"
+					 "}\n");
 	sb_release(&sb);
 }
 
@@ -45,7 +44,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nested),
+	    cmocka_unit_test(test_nested),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,7 +203,7 @@ test_uefi_secure_boot_and_loader(void **state)
 
 	(void)state;
 	put32(p, 1); /* LOAD_OPTION_ACTIVE */
-	p += 6; /* FilePathListLength filled below */
+	p += 6;	     /* FilePathListLength filled below */
 	p += utf16(p, "Linux Boot Manager");
 	fp = (size_t)(p - opt);
 	p[0] = 4; /* media device path, file path */

@@ -112,16 +112,16 @@ cfg_pcie(struct cfg *c, uint8_t at, uint8_t type, bool flr)
 
 /* One sysfs device directory with its links, as the kernel has it. */
 struct fxdev {
-	const char *path; /* below /sys/devices */
+	const char *path;      /* below /sys/devices */
 	const struct cfg *cfg; /* NULL: no config file */
-	uint16_t sv, sd; /* subsystem ids */
-	const char *driver; /* NULL: unbound */
-	bool driver_dir; /* create /sys/bus/pci/drivers/<driver> */
-	const char *group; /* NULL: no iommu_group link */
+	uint16_t sv, sd;       /* subsystem ids */
+	const char *driver;    /* NULL: unbound */
+	bool driver_dir;       /* create /sys/bus/pci/drivers/<driver> */
+	const char *group;     /* NULL: no iommu_group link */
 	const char *boot_vga, *reset_method;
 	const char *totalvfs, *numvfs; /* NULL: no attribute */
-	const char *physfn; /* link target, relative */
-	bool no_vendor; /* break the device: no vendor file */
+	const char *physfn;	       /* link target, relative */
+	bool no_vendor;		       /* break the device: no vendor file */
 };
 
 /* "../" times n, for links climbing back to /sys. */

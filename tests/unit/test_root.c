@@ -53,15 +53,17 @@ test_reads_inside(void **state)
 	assert_int_equal(root_read_line(r, "/etc/hostname", &s), 0);
 	assert_string_equal(s, "pve1");
 	free(s);
-	assert_int_equal(root_read_line(r, "/etc/pve/local/qemu-server/100.conf",
-	    &s), 0);
+	assert_int_equal(
+	    root_read_line(r, "/etc/pve/local/qemu-server/100.conf", &s), 0);
 	assert_string_equal(s, "name: a");
 	free(s);
-	assert_int_equal(root_read_ulong(r,
-	    "/sys/bus/pci/devices/0000:00:02.0/vendor", &v), 0);
+	assert_int_equal(
+	    root_read_ulong(r, "/sys/bus/pci/devices/0000:00:02.0/vendor", &v),
+	    0);
 	assert_int_equal(v, 0x8086);
-	assert_int_equal(root_readlink_base(r,
-	    "/sys/bus/pci/devices/0000:00:02.0/driver", &s), 0);
+	assert_int_equal(root_readlink_base(
+			     r, "/sys/bus/pci/devices/0000:00:02.0/driver", &s),
+	    0);
 	assert_string_equal(s, "i915");
 	free(s);
 	root_free(r);
@@ -117,10 +119,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reads_inside, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_never_escapes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listdir_and_stat, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(test_reads_inside, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_never_escapes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_listdir_and_stat, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,7 +226,7 @@ test_libpci_reads_tree(void **state)
 	assert_int_equal(pci_read_word(d, cap->addr + PCI_IOV_TOTALVF), 7);
 	assert_int_equal(pci_read_word(d, cap->addr + PCI_IOV_NUMVF), 2);
 	assert_int_equal(pci_read_word(d, cap->addr + 0x14), 0x80); /* offset */
-	assert_int_equal(pci_read_word(d, cap->addr + 0x16), 2); /* stride */
+	assert_int_equal(pci_read_word(d, cap->addr + 0x16), 2);    /* stride */
 
 	d = find_dev(a, 1, 0x10, 0);
 	if (d == NULL) { /* cmocka's asserts are not noreturn to gcc */
@@ -341,7 +341,7 @@ test_firmware_tables(void **state)
 	for (i = 0; i < len; i++)
 		sum = (unsigned char)(sum + b[i]);
 	assert_int_equal(sum, 0);
-	assert_int_equal(b[36], 38); /* host address width - 1 */
+	assert_int_equal(b[36], 38);  /* host address width - 1 */
 	assert_int_equal(b[37], 0x3); /* INTR_REMAP | X2APIC_OPT_OUT */
 	for (off = 48; off + 4 <= len; off += b[off + 2] | b[off + 3] << 8)
 		drhd += (b[off] | b[off + 1] << 8) == 0;

@@ -38,7 +38,7 @@ record(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 		assert_true(n > 0);
 		buf[n] = '\0';
 		assert_true(buf[0] != '/'); /* every link is relative, */
-		real = realpath(p, NULL); /* resolves, */
+		real = realpath(p, NULL);   /* resolves, */
 		if (real == NULL)
 			print_error("dangling link %s -> %s\n", p, buf);
 		assert_non_null(real);

@@ -55,8 +55,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grow_and_format),
-		cmocka_unit_test(test_strutil),
+	    cmocka_unit_test(test_grow_and_format),
+	    cmocka_unit_test(test_strutil),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

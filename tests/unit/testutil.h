@@ -20,8 +20,8 @@ void fx_mkdir(const char *root, const char *path);
 /* Write a file (parents made), text given printf-style. */
 void fx_write(const char *root, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void fx_write_bytes(const char *root, const char *path, const void *data,
-    size_t len);
+void fx_write_bytes(
+    const char *root, const char *path, const void *data, size_t len);
 /* Create a symlink at path (parents made) pointing to target, verbatim. */
 void fx_symlink(const char *root, const char *path, const char *target);
 /* The source tree's directory (from $top_srcdir, else "."). */

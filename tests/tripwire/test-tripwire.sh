@@ -144,4 +144,19 @@ else
 	tap_skip "ASan build, shim first in LD_PRELOAD: clean" "not an ASan build"
 fi
 
+# the unit tests' log compiler: a unit test that strays must fail
+out=$(sh "$top_srcdir/tests/lib/tw-unit.sh" "$probe" open /etc/hostname 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -q '^Bail out! tripwire'; then
+	tap_ok "tw-unit.sh fails a unit test that opens /etc/hostname"
+else
+	tap_not_ok "tw-unit.sh fails a unit test that opens /etc/hostname"
+	tap_diag "exit $rc" "$out"
+fi
+if sh "$top_srcdir/tests/lib/tw-unit.sh" "$probe" open "$root/etc/hostname" \
+	>"$work/out" 2>&1; then
+	tap_not_ok "tw-unit.sh's root is the test's own TMPDIR, not another tree"
+else
+	tap_ok "tw-unit.sh's root is the test's own TMPDIR, not another tree"
+fi
 tap_done

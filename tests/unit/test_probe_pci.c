@@ -584,7 +584,12 @@ test_missing_pieces(void **state)
 	host_free(h);
 	fx_rmroot(root);
 
-	setenv("VFIO_WIZARD_PCI_IDS", "/nonexistent/pci.ids", 1);
+	{
+		char *ids = xasprintf("%s/nonexistent/pci.ids", fx->root);
+
+		setenv("VFIO_WIZARD_PCI_IDS", ids, 1);
+		free(ids);
+	}
 	cfg_init(&igd, 0x8086, 0x0412, 0x030000, 0x06, 0x00, 256);
 	fx_pci(
 	    fx->root, &FXDEV(.path = "pci0000:00/0000:00:02.0", .cfg = &igd));

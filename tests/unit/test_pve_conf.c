@@ -16,22 +16,27 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CORPUS_SUB "corpus/pve-qemu-server-conf"
+#define CORPUS_SUB "pve-qemu-server-conf"
 
-/* The corpus root: $top_srcdir/../shared/..., else /work/shared/...; or fail.
+/*
+ * The corpus root: $VFIO_WIZARD_CORPUS/pve-qemu-server-conf (dev/test sets
+ * it to the shared/ beside the clone, for make distcheck too), else
+ * $top_srcdir/../shared/corpus/...; a missing corpus fails the test.
  */
 static struct root *
 corpus_root(void)
 {
+	const char *env = getenv("VFIO_WIZARD_CORPUS");
 	const char *top = getenv("top_srcdir");
 	char *dirs[2];
 	struct root *r = NULL;
 	size_t i;
 
-	dirs[0] = top != NULL && *top != '\0'
-		      ? xasprintf("%s/../shared/" CORPUS_SUB, top)
+	dirs[0] = env != NULL && *env != '\0' ? xasprintf("%s/" CORPUS_SUB, env)
+					      : NULL;
+	dirs[1] = top != NULL && *top != '\0'
+		      ? xasprintf("%s/../shared/corpus/" CORPUS_SUB, top)
 		      : NULL;
-	dirs[1] = xstrdup("/work/shared/" CORPUS_SUB);
 	for (i = 0; i < 2 && r == NULL; i++) {
 		if (dirs[i] != NULL && root_open(dirs[i], &r) < 0)
 			r = NULL;
@@ -40,8 +45,8 @@ corpus_root(void)
 	free(dirs[1]);
 	if (r == NULL)
 		fail_msg("the PVE config corpus is missing: expected "
-			 "$top_srcdir/../shared/" CORPUS_SUB
-			 " or /work/shared/" CORPUS_SUB);
+			 "$VFIO_WIZARD_CORPUS/" CORPUS_SUB
+			 " or $top_srcdir/../shared/corpus/" CORPUS_SUB);
 	return r;
 }
 

@@ -57,12 +57,14 @@ fx_rmroot(char *root)
 	free(root);
 }
 
+/* mkdir -p of path below the fixture root; nothing above it is touched. */
 static void
-mkdir_p(char *p)
+mkdir_below(const char *root, const char *path)
 {
+	char *p = fx_path(root, path);
 	char *s;
 
-	for (s = p + 1; *s != '\0'; s++) {
+	for (s = p + strlen(root) + 1; *s != '\0'; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
@@ -72,29 +74,31 @@ mkdir_p(char *p)
 	}
 	if (mkdir(p, 0755) < 0 && errno != EEXIST)
 		abort();
+	free(p);
 }
 
 void
 fx_mkdir(const char *root, const char *path)
 {
-	char *p = fx_path(root, path);
-
-	mkdir_p(p);
-	free(p);
+	mkdir_below(root, path);
 }
 
+/* Make the directories holding path (a path inside the fixture root). */
 static void
-mkparent(const char *p)
+mkparent(const char *root, const char *path)
 {
-	const char *slash = strrchr(p, '/');
+	const char *slash;
 	char *dir;
 
-	if (slash == NULL || slash == p)
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	if (slash == NULL)
 		return;
-	dir = strndup(p, (size_t)(slash - p));
+	dir = strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
 		abort();
-	mkdir_p(dir);
+	mkdir_below(root, dir);
 	free(dir);
 }
 
@@ -104,7 +108,7 @@ fx_write_bytes(const char *root, const char *path, const void *data, size_t len)
 	char *p = fx_path(root, path);
 	FILE *f;
 
-	mkparent(p);
+	mkparent(root, path);
 	f = fopen(p, "w");
 	if (f == NULL)
 		abort();
@@ -135,7 +139,7 @@ fx_symlink(const char *root, const char *path, const char *target)
 {
 	char *p = fx_path(root, path);
 
-	mkparent(p);
+	mkparent(root, path);
 	if (symlink(target, p) < 0)
 		abort();
 	free(p);

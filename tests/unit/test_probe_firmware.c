@@ -67,18 +67,6 @@ make_dmar(unsigned char *buf, unsigned flags, int units)
 	return len;
 }
 
-static struct host *
-probe(const char *dir)
-{
-	struct host *h = xcalloc(1, sizeof *h);
-	struct root *r;
-
-	assert_int_equal(root_open(dir, &r), 0);
-	probe_firmware(h, r);
-	root_free(r);
-	return h;
-}
-
 static void
 test_dmar_bios(void **state)
 {
@@ -90,7 +78,7 @@ test_dmar_bios(void **state)
 	(void)state;
 	fx_write_bytes(t, "/sys/firmware/acpi/tables/DMAR", buf, len);
 	fx_write(t, "/sys/firmware/acpi/tables/FACP", "x");
-	h = probe(t);
+	h = fx_probe(t, probe_firmware, NULL);
 	assert_false(h->firmware.uefi);
 	assert_int_equal(h->firmware.secure_boot, TRI_NO);
 	assert_string_equal(h->firmware.iommu_table, "DMAR");
@@ -113,7 +101,7 @@ test_dmar_without_intremap(void **state)
 
 	(void)state;
 	fx_write_bytes(t, "/sys/firmware/acpi/tables/DMAR", buf, len);
-	h = probe(t);
+	h = fx_probe(t, probe_firmware, NULL);
 	assert_int_equal(h->firmware.intremap, TRI_NO);
 	assert_int_equal(h->firmware.x2apic_opt_out, TRI_YES);
 	assert_int_equal(h->firmware.iommu_units, 1);
@@ -131,7 +119,7 @@ test_truncated_dmar_is_present_but_unread(void **state)
 	(void)state;
 	make_dmar(buf, 0x1, 2);
 	fx_write_bytes(t, "/sys/firmware/acpi/tables/DMAR", buf, 40);
-	h = probe(t);
+	h = fx_probe(t, probe_firmware, NULL);
 	assert_string_equal(h->firmware.iommu_table, "DMAR");
 	assert_false(h->firmware.table_readable);
 	assert_int_equal(h->firmware.intremap, TRI_UNKNOWN);
@@ -159,7 +147,7 @@ test_ivrs(void **state)
 	}
 	acpi_header(buf, "IVRS", sizeof buf);
 	fx_write_bytes(t, "/sys/firmware/acpi/tables/IVRS", buf, sizeof buf);
-	h = probe(t);
+	h = fx_probe(t, probe_firmware, NULL);
 	assert_string_equal(h->firmware.iommu_table, "IVRS");
 	assert_int_equal(h->firmware.iommu_units, 2);
 	assert_int_equal(h->firmware.intremap, TRI_UNKNOWN);
@@ -219,7 +207,7 @@ test_uefi_secure_boot_and_loader(void **state)
 	put16(cur, 3);
 	efivar(t, "BootCurrent", cur, 2);
 	efivar(t, "SecureBoot", &one, 1);
-	h = probe(t);
+	h = fx_probe(t, probe_firmware, NULL);
 	assert_true(h->firmware.uefi);
 	assert_int_equal(h->firmware.secure_boot, TRI_YES);
 	assert_string_equal(h->firmware.efi_boot_current, "0003");
@@ -240,7 +228,7 @@ test_uefi_missing_boot_entry(void **state)
 	(void)state;
 	put16(cur, 0x0a);
 	efivar(t, "BootCurrent", cur, 2);
-	h = probe(t);
+	h = fx_probe(t, probe_firmware, NULL);
 	assert_true(h->firmware.uefi);
 	assert_int_equal(h->firmware.secure_boot, TRI_NO);
 	assert_string_equal(h->firmware.efi_boot_current, "000A");

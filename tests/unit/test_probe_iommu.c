@@ -82,17 +82,6 @@ probe(const char *dir, struct host *h)
 	root_free(r);
 }
 
-static bool
-has_problem(const struct host *h, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < h->n_problems; i++)
-		if (strstr(h->problems[i].message, text) != NULL)
-			return true;
-	return false;
-}
-
 static void
 test_active_groups(void **state)
 {
@@ -207,7 +196,7 @@ test_unknown_member(void **state)
 	assert_true(h->iommu.active);
 	assert_int_equal(h->iommu.n_groups, 1);
 	assert_int_equal(h->iommu.groups[0].n_devices, 1);
-	assert_true(has_problem(h, "group 4 lists '0000:00:02.1'"));
+	assert_true(fx_has_problem(h, "group 4 lists '0000:00:02.1'"));
 	host_free(h);
 }
 

@@ -256,32 +256,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* Probe the fixture into a fresh host. */
-static struct host *
-probe(const char *dir)
-{
-	struct host *h = calloc(1, sizeof *h);
-	struct root *r;
-
-	assert_non_null(h);
-	assert_int_equal(root_open(dir, &r), 0);
-	probe_pci(h, r);
-	root_free(r);
-	return h;
-}
-
-/* True when some problem's message contains the text. */
-static bool
-has_problem(const struct host *h, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < h->n_problems; i++)
-		if (strstr(h->problems[i].message, text) != NULL)
-			return true;
-	return false;
-}
-
 /* The i7-4770 board: DRAM controller, HD 4600, HDMI audio, LPC, SATA. */
 static void
 haswell_tree(const char *root)
@@ -336,7 +310,7 @@ test_haswell(void **state)
 	struct host *h;
 
 	haswell_tree(fx->root);
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->n_pci, 5);
 	assert_string_equal(h->pci[0].address, "0000:00:00.0");
@@ -418,7 +392,7 @@ test_behind_root_port(void **state)
 		.sv = 0x1458, .sd = 0x3739, .driver = "vfio-pci", .group = "1",
 		.reset_method = "bus"));
 
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->n_pci, 3);
 	d = host_pci_find(h, "0000:01:00.0");
@@ -471,7 +445,7 @@ test_sriov_vf(void **state)
 			  .cfg = &vf, .driver = "igbvf", .reset_method = "flr",
 			  .physfn = "../0000:02:00.0"));
 
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_problems, 0);
 	d = host_pci_find(h, "0000:02:00.0");
 	assert_non_null(d);
@@ -508,7 +482,7 @@ test_sriov_from_config(void **state)
 	put32(&pf, 0x100, 0x0010 | 1u << 16);
 	put16(&pf, 0x100 + 0x0e, 8);
 	fx_pci(fx->root, &FXDEV(.path = "pci0000:00/0000:00:19.0", .cfg = &pf));
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	d = host_pci_find(h, "0000:00:19.0");
 	assert_non_null(d);
 	assert_true(d->sriov_capable);
@@ -528,7 +502,7 @@ test_unbound_unknown(void **state)
 
 	fx_pci(fx->root,
 	    &FXDEV(.path = "pci0000:00/0000:00:05.0", .reset_method = "flr"));
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_pci, 1);
 	d = &h->pci[0];
 	assert_null(d->driver);
@@ -541,7 +515,7 @@ test_unbound_unknown(void **state)
 	/* without config space FLR is taken from reset_method */
 	assert_true(d->has_flr);
 	assert_false(d->multifunction);
-	assert_true(has_problem(h, "'0000:00:05.0': no config space"));
+	assert_true(fx_has_problem(h, "'0000:00:05.0': no config space"));
 	host_free(h);
 }
 
@@ -559,13 +533,13 @@ test_broken_device(void **state)
 	cfg_init(&bad, 0x8086, 0x0c0c, 0x040300, 0x06, 0x00, 256);
 	fx_pci(fx->root, &FXDEV(.path = "pci0000:00/0000:00:03.0", .cfg = &bad,
 			     .no_vendor = true));
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_pci, 1);
 	assert_string_equal(h->pci[0].address, "0000:00:02.0");
 	assert_string_equal(h->pci[0].driver, "i915");
-	assert_true(has_problem(h, "device '0000:00:03.0' skipped: cannot "
-				   "open"));
-	assert_true(has_problem(h, "/vendor"));
+	assert_true(fx_has_problem(h, "device '0000:00:03.0' skipped: cannot "
+				      "open"));
+	assert_true(fx_has_problem(h, "/vendor"));
 	host_free(h);
 }
 
@@ -578,9 +552,9 @@ test_missing_pieces(void **state)
 	char *root = fx_mkroot();
 	struct host *h;
 
-	h = probe(root);
+	h = fx_probe(root, probe_pci, NULL);
 	assert_int_equal(h->n_pci, 0);
-	assert_true(has_problem(h, "'/sys/bus/pci/devices'"));
+	assert_true(fx_has_problem(h, "'/sys/bus/pci/devices'"));
 	host_free(h);
 	fx_rmroot(root);
 
@@ -593,12 +567,12 @@ test_missing_pieces(void **state)
 	cfg_init(&igd, 0x8086, 0x0412, 0x030000, 0x06, 0x00, 256);
 	fx_pci(
 	    fx->root, &FXDEV(.path = "pci0000:00/0000:00:02.0", .cfg = &igd));
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_pci, 1);
 	assert_string_equal(h->pci[0].vendor_name, "Vendor 8086");
 	assert_string_equal(h->pci[0].device_name, "Device 0412");
 	assert_string_equal(h->pci[0].class_name, "Class 0300");
-	assert_true(has_problem(h, "cannot read pci.ids"));
+	assert_true(fx_has_problem(h, "cannot read pci.ids"));
 	host_free(h);
 }
 
@@ -614,9 +588,9 @@ test_bad_pci_ids(void **state)
 	cfg_init(&igd, 0x8086, 0x0412, 0x030000, 0x06, 0x00, 256);
 	fx_pci(
 	    fx->root, &FXDEV(.path = "pci0000:00/0000:00:02.0", .cfg = &igd));
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_pci, 1);
-	assert_true(has_problem(h, "pci.ids '"));
+	assert_true(fx_has_problem(h, "pci.ids '"));
 	assert_non_null(h->pci[0].vendor_name);
 	host_free(h);
 }
@@ -628,7 +602,7 @@ test_find(void **state)
 	struct host *h;
 
 	haswell_tree(fx->root);
-	h = probe(fx->root);
+	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_non_null(host_pci_find(h, "0000:00:1f.2"));
 	assert_non_null(host_pci_find(h, "00:1f.2"));
 	assert_null(host_pci_find(h, "0000:00:1f.3"));

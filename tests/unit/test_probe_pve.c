@@ -106,22 +106,10 @@ teardown(void **state)
 	return 0;
 }
 
-static struct host *
-probe(const char *dir)
-{
-	struct host *h = xcalloc(1, sizeof *h);
-	struct root *r;
-
-	assert_int_equal(root_open(dir, &r), 0);
-	probe_pve(h, r);
-	root_free(r);
-	return h;
-}
-
 static void
 test_vms(void **state)
 {
-	struct host *h = probe(*state);
+	struct host *h = fx_probe(*state, probe_pve, NULL);
 	const struct host_pve *p = &h->pve;
 	const struct pve_vm *vm;
 	size_t i;
@@ -184,7 +172,7 @@ test_not_installed(void **state)
 	    "Package: pve-manager\n"
 	    "Status: deinstall ok config-files\n"
 	    "Version: 8.1.4\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_pve, NULL);
 	assert_false(h->pve.present);
 	assert_null(h->pve.version);
 	assert_int_equal(h->pve.n_vms, 0);
@@ -201,7 +189,7 @@ test_plain_debian(void **state)
 
 	(void)state;
 	fx_write(t, "/etc/hostname", "deb\n");
-	h = probe(t);
+	h = fx_probe(t, probe_pve, NULL);
 	assert_false(h->pve.present);
 	assert_int_equal(h->n_problems, 0);
 	assert_string_equal(h->hostname, "deb");
@@ -219,7 +207,7 @@ test_pmxcfs_not_mounted(void **state)
 	fx_write(t, "/etc/hostname", "pve1\n");
 	fx_write(t, "/var/lib/dpkg/status", "%s", dpkg_status);
 	fx_mkdir(t, "/etc/pve");
-	h = probe(t);
+	h = fx_probe(t, probe_pve, NULL);
 	assert_true(h->pve.present);
 	assert_int_equal(h->pve.n_vms, 0);
 	assert_int_equal(h->n_problems, 1);

@@ -89,30 +89,6 @@ fx_virtual(const char *root, const char *name, const char *dm_name,
 	}
 }
 
-static struct host *
-probe(const char *dir)
-{
-	struct host *h = calloc(1, sizeof *h);
-	struct root *r;
-
-	assert_non_null(h);
-	assert_int_equal(root_open(dir, &r), 0);
-	probe_storage(h, r);
-	root_free(r);
-	return h;
-}
-
-static bool
-has_problem(const struct host *h, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < h->n_problems; i++)
-		if (strstr(h->problems[i].message, text) != NULL)
-			return true;
-	return false;
-}
-
 /* Proxmox's default install: LVM "pve" on sda3, sda on the AHCI port. */
 static void
 lvm_tree(const char *root, bool class_links)
@@ -136,7 +112,7 @@ test_lvm_sata(void **state)
 	struct host *h;
 
 	lvm_tree(*state, true);
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 1);
 	assert_string_equal(h->storage.root_controllers[0], "0000:00:1f.2");
@@ -152,7 +128,7 @@ test_lvm_no_class(void **state)
 	struct host *h;
 
 	lvm_tree(*state, false);
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 1);
 	assert_string_equal(h->storage.root_controllers[0], "0000:00:1f.2");
@@ -171,7 +147,7 @@ test_nvme(void **state)
 	fx_write(*state, "/proc/mounts",
 	    "rootfs / rootfs rw 0 0\n"
 	    "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 1);
 	assert_string_equal(h->storage.root_controllers[0], "0000:3d:00.0");
@@ -195,7 +171,7 @@ test_md_two_controllers(void **state)
 	fx_disk(*state, HBA_SDB, "block", "sdb", pb, true);
 	fx_virtual(*state, "md0", NULL, slaves, paths);
 	fx_write(*state, "/proc/mounts", "/dev/md0 / ext4 rw 0 0\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 2);
 	assert_string_equal(h->storage.root_controllers[0], "0000:00:1f.2");
@@ -231,7 +207,7 @@ test_nvme_multipath(void **state)
 	    "multipath/nvme0c0n1",
 	    "../../../../../" NVME0 "/nvme0c0n1");
 	fx_write(root, "/proc/mounts", "/dev/nvme0n1p3 / ext4 rw 0 0\n");
-	h = probe(root);
+	h = fx_probe(root, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 1);
 	assert_string_equal(h->storage.root_controllers[0], "0000:3d:00.0");
@@ -255,7 +231,7 @@ test_dev_root(void **state)
 	fx_write(*state, "/proc/self/mountinfo",
 	    "21 26 0:20 / /sys rw,nosuid - sysfs sysfs rw\n"
 	    "26 1 252:1 / / rw,relatime shared:1 - ext4 /dev/root rw\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 1);
 	assert_string_equal(h->storage.root_controllers[0], "0000:00:04.0");
@@ -274,7 +250,7 @@ test_udev_link(void **state)
 	fx_symlink(*state, "/dev/disk/by-label/pve root", "../../sdb2");
 	fx_write(*state, "/proc/mounts",
 	    "/dev/disk/by-label/pve\\040root / btrfs rw 0 0\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->storage.n_root_controllers, 1);
 	assert_string_equal(h->storage.root_controllers[0], "0000:01:00.0");
@@ -292,11 +268,11 @@ test_zfs(void **state)
 	    "rpool/ROOT/pve-1 / zfs rw,relatime,xattr,noacl 0 0\n"
 	    "rpool /rpool zfs rw,relatime,xattr,noacl 0 0\n");
 	fx_write(*state, "/proc/spl/kstat/zfs/rpool/state", "ONLINE\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->storage.n_root_controllers, 0);
 	assert_int_equal(h->storage.n_root_disks, 0);
-	assert_true(has_problem(h, "root on zfs pool 'rpool': controllers "
-				   "unknown"));
+	assert_true(fx_has_problem(h, "root on zfs pool 'rpool': controllers "
+				      "unknown"));
 	host_free(h);
 }
 
@@ -306,15 +282,15 @@ test_missing(void **state)
 {
 	struct host *h;
 
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->storage.n_root_controllers, 0);
-	assert_true(has_problem(h, "cannot read '/proc/mounts'"));
+	assert_true(fx_has_problem(h, "cannot read '/proc/mounts'"));
 	host_free(h);
 
 	fx_write(*state, "/proc/mounts", "/dev/mapper/vg-lv / xfs rw 0 0\n");
-	h = probe(*state);
+	h = fx_probe(*state, probe_storage, NULL);
 	assert_int_equal(h->storage.n_root_controllers, 0);
-	assert_true(has_problem(h, "'/dev/mapper/vg-lv'"));
+	assert_true(fx_has_problem(h, "'/dev/mapper/vg-lv'"));
 	host_free(h);
 }
 

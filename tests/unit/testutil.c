@@ -2,6 +2,8 @@
  * testutil.c: fixture helpers for the unit tests (see testutil.h).
  */
 #include "testutil.h"
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/root.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,4 +153,30 @@ fx_srcdir(void)
 	const char *s = getenv("top_srcdir");
 
 	return s != NULL && *s != '\0' ? s : ".";
+}
+
+struct host *
+fx_probe(const char *dir, void (*probe)(struct host *, const struct root *),
+    struct host *h)
+{
+	struct root *r;
+
+	if (h == NULL)
+		h = xcalloc(1, sizeof *h);
+	assert_int_equal(root_open(dir, &r), 0);
+	probe(h, r);
+	root_free(r);
+	return h;
+}
+
+bool
+fx_has_problem(const struct host *h, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_problems; i++) {
+		if (strstr(h->problems[i].message, text) != NULL)
+			return true;
+	}
+	return false;
 }

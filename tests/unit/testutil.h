@@ -7,6 +7,7 @@
 #define VW_TESTUTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -26,5 +27,16 @@ void fx_write_bytes(
 void fx_symlink(const char *root, const char *path, const char *target);
 /* The source tree's directory (from $top_srcdir, else "."). */
 const char *fx_srcdir(void);
+
+struct host;
+struct root;
+/*
+ * Run one probe over the fixture root dir, into h, or into a fresh host
+ * when h is NULL (free it with host_free); returns the host.
+ */
+struct host *fx_probe(const char *dir,
+    void (*probe)(struct host *, const struct root *), struct host *h);
+/* True when one of the host's probe problems mentions text. */
+bool fx_has_problem(const struct host *, const char *text);
 
 #endif

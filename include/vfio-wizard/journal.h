@@ -45,6 +45,7 @@ enum jrec_type {
 	JR_UNDO,	/* force */
 	JR_RESTORED,	/* path */
 	JR_UNDONE,
+	JR_COMMAND,	/* argv, step: a planned command (after the files) */
 	JR__COUNT
 };
 const char *jrec_type_name(enum jrec_type);

@@ -1,0 +1,61 @@
+/*
+ * engine.h: plan, apply, resume, undo and status: the one place where the
+ * machine is changed.
+ *
+ * engine_plan() runs every step's plan() over the host snapshot and checks
+ * each path against the allow-list. engine_apply() takes the instance lock,
+ * journals the transaction (the intended bytes of every file and the
+ * commands first, then per file the original bytes and metadata before it
+ * is replaced atomically), runs each regeneration command once, calls every
+ * step's verify() and records whether a reboot is awaited. A crash at any
+ * point leaves a journal from which engine_resume() finishes the same
+ * transaction, and engine_undo() restores every file to its original bytes
+ * and metadata, newest first, deleting files the wizard created, refusing to
+ * clobber a file someone changed since (unless forced), and runs the
+ * commands once more.
+ */
+#ifndef VW_ENGINE_H
+#define VW_ENGINE_H
+
+#include "vfio-wizard/common.h"
+#include "vfio-wizard/exec.h"
+#include "vfio-wizard/plan.h"
+#include "vfio-wizard/step.h"
+#include "vfio-wizard/strbuf.h"
+
+struct host;
+struct root;
+
+/* Progress and output, for the CLI and the TUI (every member optional). */
+struct engine_ui {
+	void (*progress)(const char *line, void *arg);	/* translated */
+	exec_output_fn output;	/* live command output */
+	void *arg;
+};
+
+/* What an apply, resume or undo ended with. */
+enum engine_outcome {
+	ENGINE_DONE = 0,	/* finished, nothing awaited */
+	ENGINE_REBOOT,		/* finished; a reboot is needed */
+	ENGINE_FAILED,		/* stopped; the journal says where */
+	ENGINE_CONFLICT,	/* undo: files changed since; see the report */
+};
+
+#define ENGINE_COMMAND_TIMEOUT 900	/* seconds: update-initramfs is slow */
+
+int engine_plan(const struct root *, const struct host *,
+    const struct choices *, const struct step *const *steps,
+    struct plan *out, char **cause);
+int engine_apply(const struct root *, const struct host *,
+    const struct choices *, const struct step *const *steps,
+    const struct plan *, const struct engine_ui *, enum engine_outcome *,
+    char **cause);
+int engine_resume(const struct root *, const struct host *,
+    const struct step *const *steps, const struct engine_ui *,
+    enum engine_outcome *, char **cause);
+int engine_undo(const struct root *, bool force, const struct engine_ui *,
+    enum engine_outcome *, struct strbuf *conflicts, char **cause);
+/* A readable account of the open transaction (or that there is none). */
+int engine_status(const struct root *, struct strbuf *out, char **cause);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * status.c: engine_status tells where the open transaction stands, from
+ * the journal alone: what was chosen, which files are written or restored,
+ * which commands ran and how, and what happens next.
+ */
+#include "engine_priv.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *
+file_state(const struct tx_file *f)
+{
+	if (f->restored)
+		return _("restored");
+	if (f->written)
+		return _("written");
+	if (f->backup != NULL)
+		return _("backed up, not written");
+	return _("planned");
+}
+
+int
+engine_status(const struct root *r, struct strbuf *out, char **cause)
+{
+	struct txstate t;
+	bool exists;
+	size_t i, k;
+	int err;
+
+	if ((err = txstate_load(r, &t, &exists, cause)) < 0)
+		return err;
+	if (!exists) {
+		sb_addf(out, "%s\n",
+		    _("No transaction: nothing was changed by "
+		      "vfio-wizard on this host."));
+		return 0;
+	}
+	sb_addf(
+	    out, _("Transaction %s, begun %s\n"), t.begin->txid, t.begin->time);
+	for (k = 0; t.begin->choices != NULL && t.begin->choices[k] != NULL;
+	     k++)
+		sb_addf(out, "  %s\n", t.begin->choices[k]);
+	if (t.tail == JOURNAL_TORN)
+		sb_addf(out, "%s\n",
+		    _("The journal's last record was cut off "
+		      "by an interruption and is ignored."));
+	sb_addf(out, "\n%s\n", _("Files:"));
+	for (i = 0; i < t.n_files; i++)
+		sb_addf(out, "  %-45s %s\n", t.files[i].plan->path,
+		    file_state(&t.files[i]));
+	if (t.n_cmds > 0)
+		sb_addf(out, "\n%s\n", _("Commands:"));
+	for (i = 0; i < t.n_cmds; i++) {
+		const struct tx_command *c = &t.cmds[i];
+
+		sb_adds(out, " ");
+		for (k = 0; c->plan->argv[k] != NULL; k++)
+			sb_addf(out, " %s", c->plan->argv[k]);
+		if (c->done == 0)
+			sb_addf(out, "  %s\n",
+			    c->runs > 0 ? _("(interrupted)") : _("(not run)"));
+		else
+			sb_addf(out,
+			    _("  (ran %d time(s), last exit status "
+			      "%d)\n"),
+			    c->done, c->last_status);
+	}
+	sb_addc(out, '\n');
+	if (t.undone)
+		sb_addf(
+		    out, "%s\n", _("Undone: every file is back as it was."));
+	else if (t.undo_started)
+		sb_addf(out, "%s\n",
+		    _("An undo was interrupted: run "
+		      "'vfio-wizard undo' to finish it."));
+	else if (!t.applied)
+		sb_addf(out, "%s\n",
+		    _("The apply was interrupted: run "
+		      "'vfio-wizard resume' to finish it, or "
+		      "'vfio-wizard undo'."));
+	else if (t.reboot != NULL && !t.verified_after_reboot)
+		sb_addf(out, "%s\n",
+		    _("Applied. Reboot, then run 'vfio-wizard "
+		      "resume' to verify."));
+	else
+		sb_addf(out, "%s\n",
+		    _("Applied and verified. 'vfio-wizard "
+		      "undo' takes it all back."));
+	txstate_free(&t);
+	return 0;
+}

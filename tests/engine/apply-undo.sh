@@ -1,0 +1,151 @@
+#!/bin/sh
+# apply-undo.sh: the engine end to end on the i7-4770 fixture host, with
+# the engine's test steps (VFIO_WIZARD_TEST_STEPS=1), every run under the
+# tripwire: the plan equals its golden diff and is the same twice; apply
+# asks (and refuses without a terminal), then with --yes writes the golden
+# tree, runs each command once and says a reboot is needed; a second plan is
+# empty; undo gives back the original tree byte for byte, modes and owners
+# included, runs the commands again, and undo twice equals undo once. Then
+# undo refuses to clobber a file changed since, until --force.
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/tripwire.sh"
+. "$top_srcdir/tests/lib/tree.sh"
+
+wizard=$(tw_abs "$top_builddir/vfio-wizard")
+golden=$(tw_abs "$top_srcdir/tests/engine/golden")
+host=i7-4770-pve8
+spec=$(tw_abs "$top_srcdir/tests/hosts/$host.yaml")
+LC_ALL=C
+LANGUAGE=
+VFIO_WIZARD_TEST_STEPS=1
+VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
+export LC_ALL LANGUAGE VFIO_WIZARD_TEST_STEPS VFIO_WIZARD_DATADIR
+unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vw-engine.XXXXXX") || tap_bail mktemp
+trap 'rm -rf "$work"' EXIT
+work=$(cd "$work" && pwd -P)
+TMPDIR=$work/tmp
+mkdir "$TMPDIR"
+export TMPDIR
+root=$work/root
+fakelog=$root/var/log/vfio-wizard-fake-commands.log
+
+# wiz OUT ARGS...: the wizard on the fixture root, under the tripwire;
+# stdout+stderr to OUT, the exit status in $status.
+wiz() {
+	w_out=$1
+	shift
+	tw_run "$root" "$wizard" --root "$root" "$@" >"$w_out" 2>&1 </dev/null
+	w_rc=$?
+	status=$tw_status
+	if [ "$w_rc" -eq 99 ]; then
+		tap_not_ok "tripwire: $* stayed inside the root"
+		tap_diag_file "$w_out"
+	fi
+}
+
+expect_status() {
+	if [ "$status" -eq "$1" ]; then
+		tap_ok "$2 (exit $1)"
+	else
+		tap_not_ok "$2 (exit $1, got $status)"
+		tap_diag_file "$3"
+	fi
+}
+
+# golden NAME FILE DESC: compare with tests/engine/golden/NAME
+golden() {
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$2" "$golden/$1"
+	fi
+	tap_same_file "$golden/$1" "$2" "$3"
+}
+
+"$wizard" replay "$spec" "$root" || tap_bail "replay failed"
+tree_manifest "$root" >"$work/orig"
+
+wiz "$work/plan1" plan --vm 100
+expect_status 0 "plan" "$work/plan1"
+golden "$host.plan" "$work/plan1" "the plan equals its golden diff"
+wiz "$work/plan2" plan --vm 100
+tap_same_file "$work/plan1" "$work/plan2" "planning twice gives the same plan"
+
+wiz "$work/noyes" apply --vm 100
+expect_status 2 "apply without --yes and no terminal is refused" "$work/noyes"
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/orig" "$work/t" "... and changes nothing"
+
+wiz "$work/apply" apply --yes --vm 100
+expect_status 4 "apply --yes says a reboot is needed" "$work/apply"
+tree_manifest "$root" >"$work/after"
+golden "$host.after" "$work/after" "after apply the tree is the golden tree"
+cut -f1 "$fakelog" 2>/dev/null | sort | uniq -c | sed 's/^ *//' >"$work/cmds"
+printf '1 update-grub\n1 update-initramfs\n' >"$work/cmds.want"
+tap_same_file "$work/cmds.want" "$work/cmds" \
+	"each regeneration command ran once (not once per step)"
+
+wiz "$work/plan3" plan --vm 100
+if grep -q "Nothing to do" "$work/plan3"; then
+	tap_ok "a second plan is empty"
+else
+	tap_not_ok "a second plan is empty"
+	tap_diag_file "$work/plan3"
+fi
+wiz "$work/status" status
+if grep -q "Applied. Reboot" "$work/status"; then
+	tap_ok "status says a reboot is awaited"
+else
+	tap_not_ok "status says a reboot is awaited"
+	tap_diag_file "$work/status"
+fi
+
+wiz "$work/undo" undo
+expect_status 0 "undo" "$work/undo"
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/orig" "$work/t" \
+	"undo gives back the original tree, modes and owners included"
+if [ "$(grep -c update-grub "$fakelog")" -eq 2 ]; then
+	tap_ok "undo ran the regeneration commands again"
+else
+	tap_not_ok "undo ran the regeneration commands again"
+	tap_diag_file "$fakelog"
+fi
+wiz "$work/undo2" undo
+expect_status 0 "a second undo" "$work/undo2"
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/orig" "$work/t" "undo twice equals undo once"
+if ls "$root"/var/lib/vfio-wizard/history/*.yaml >/dev/null 2>&1; then
+	tap_ok "the undone transaction is kept in history/"
+else
+	tap_not_ok "the undone transaction is kept in history/"
+fi
+
+# someone edits a file the wizard wrote: undo must not clobber it
+wiz "$work/apply2" apply --yes --vm 100
+expect_status 4 "apply again after the undo" "$work/apply2"
+echo "# an administrator's edit" >>"$root/etc/modprobe.d/vfio-wizard.conf"
+cp "$root/etc/modprobe.d/vfio-wizard.conf" "$work/edited"
+wiz "$work/undo3" undo
+expect_status 3 "undo over a file changed since is refused" "$work/undo3"
+if cmp -s "$work/edited" "$root/etc/modprobe.d/vfio-wizard.conf" &&
+	grep -q "an administrator's edit" "$work/undo3"; then
+	tap_ok "... the file is untouched and its diff is shown"
+else
+	tap_not_ok "... the file is untouched and its diff is shown"
+	tap_diag_file "$work/undo3"
+fi
+wiz "$work/undo4" undo --force
+expect_status 0 "undo --force" "$work/undo4"
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/orig" "$work/t" "undo --force restores the original tree"
+leftover=$(find "$root" -name '*.vw-*' -o -name '*.tmp.*' | head -5)
+if [ -z "$leftover" ]; then
+	tap_ok "no temporary files are left behind"
+else
+	tap_not_ok "no temporary files are left behind"
+	tap_diag "$leftover"
+fi
+tap_done

@@ -22,10 +22,11 @@
 struct root;
 
 struct exec_result {
-	int status;		/* exit code; 128+signal when killed */
-	bool timed_out;
-	char *output;		/* stdout+stderr, NUL-terminated */
-	size_t output_len;
+	int status;	       /* exit code; 128+signal when killed */
+	bool timed_out;	       /* the time limit was reached */
+	char *output;	       /* stdout+stderr, NUL-terminated */
+	size_t output_len;     /* at most 1 MiB plus a note */
+	size_t output_dropped; /* bytes past the 1 MiB (noted at the end) */
 };
 
 /* Called with each chunk of output as it arrives (may be NULL). */

@@ -1,7 +1,8 @@
 /*
  * spec_load.c: read a host spec with libyaml into struct host_spec: the
  * document and its top level (the platform sections are in spec_load_sys.c,
- * the PCI devices, disks, Proxmox VE and files in spec_load_hw.c), and free
+ * the PCI devices, disks, Proxmox VE and files in spec_load_hw.c, the fake
+ * commands in spec_commands.c), and free
  * it again. Every mapping has a fixed set of keys; semantic checks follow
  * in spec_check.c, and the tree is built once in memory so that clashing
  * paths are found before anything is written.
@@ -21,7 +22,7 @@ load_top(struct ld *ld, yaml_node_t *root)
 {
 	static const char *const keys[] = {"spec", "name", "description",
 	    "source", "hostname", "cpu", "firmware", "kernel", "iommu", "pci",
-	    "block", "mounts", "pve", "files", "symlinks", NULL};
+	    "block", "mounts", "pve", "files", "symlinks", "commands", NULL};
 	struct host_spec *s = ld->s;
 	struct ld_iter it = {0};
 	yaml_node_t *v;
@@ -83,6 +84,9 @@ load_top(struct ld *ld, yaml_node_t *root)
 		case 15:
 			err = load_kv(
 			    ld, v, "symlinks", &s->symlinks, &s->n_symlinks);
+			break;
+		case 16:
+			err = load_commands(ld, v);
 			break;
 		}
 	}
@@ -323,6 +327,7 @@ spec_free(struct host_spec *s)
 	free(s->pve.vms);
 	kv_free(s->files, s->n_files);
 	kv_free(s->symlinks, s->n_symlinks);
+	free_commands(s);
 	free(s);
 }
 

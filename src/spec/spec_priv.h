@@ -2,8 +2,8 @@
  * spec_priv.h: the parsed host spec and the helpers shared by the loader
  * (spec_yaml.c, spec_load*.c, spec_check*.c) and the generator
  * (spec_tree.c, spec_write.c, spec_sysfs.c, spec_pciconf.c, acpi_tables.c,
- * spec_efi.c, spec_modules.c, kmod_index.c). Not part of the public API
- * (spec.h).
+ * spec_efi.c, spec_modules.c, kmod_index.c, spec_commands.c). Not part of
+ * the public API (spec.h).
  */
 #ifndef VW_SPEC_PRIV_H
 #define VW_SPEC_PRIV_H
@@ -153,6 +153,15 @@ struct spec_vm {
 	struct spec_mark mark;
 };
 
+/* A fake command (commands:): /usr/sbin/<name> in the tree. */
+struct spec_command {
+	char *name;
+	int exit_status;
+	char *output; /* NULL: prints nothing */
+	bool hang;    /* stops until killed instead of exiting */
+	struct spec_mark mark;
+};
+
 struct spec_pve {
 	char *version;
 	unsigned long *running;
@@ -180,6 +189,7 @@ enum spec_top {
 	TOP_PVE,
 	TOP_FILES,
 	TOP_SYMLINKS,
+	TOP_COMMANDS,
 	TOP__COUNT
 };
 
@@ -208,6 +218,8 @@ struct host_spec {
 	size_t n_files;
 	struct spec_kv *symlinks;
 	size_t n_symlinks;
+	struct spec_command *commands;
+	size_t n_commands;
 };
 
 /* ---- spec_check.c: semantic validation after parsing ---- */
@@ -278,6 +290,9 @@ void gen_block(const struct host_spec *, struct tree *);
 void gen_acpi(const struct host_spec *, struct tree *);
 void gen_efi(const struct host_spec *, struct tree *);
 void gen_modules(const struct host_spec *, struct tree *);
+/* The fake commands in /usr/sbin (spec_commands.c). */
+void gen_commands(const struct host_spec *, struct tree *);
+void free_commands(struct host_spec *);
 /* The 256- or 4096-byte config space of one device. */
 void pci_config_space(
     const struct host_spec *, size_t idx, uint8_t *buf, size_t *len);

@@ -431,6 +431,7 @@ spec_build(const struct host_spec *s, struct tree *t, char **cause)
 	gen_acpi(s, t);
 	gen_efi(s, t);
 	gen_modules(s, t);
+	gen_commands(s, t);
 	if (t->cause != NULL)
 		return spec_error(s, NULL, cause, "%s", t->cause);
 	return add_verbatim(s, t, cause);

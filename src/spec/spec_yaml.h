@@ -67,6 +67,8 @@ int load_iommu(struct ld *, yaml_node_t *);
 int load_pci(struct ld *, yaml_node_t *);
 int load_block(struct ld *, yaml_node_t *);
 int load_pve(struct ld *, yaml_node_t *);
+/* The fake commands (spec_commands.c). */
+int load_commands(struct ld *, yaml_node_t *);
 /* A mapping of absolute paths to strings (files:, symlinks:). */
 int load_kv(
     struct ld *, yaml_node_t *, const char *what, struct spec_kv **, size_t *);

@@ -19,6 +19,11 @@
  * quorum) the same temp+rename is done without the calls it does not
  * support, and a read-only /etc/pve is refused up front.
  *
+ * pmxcfs is told by its FUSE magic on /etc/pve; a fixture root (not the
+ * host) stands for it when it holds /etc/pve/.version (a file every pmxcfs
+ * has). No quorum is read from /etc/pve/.members ('"quorate": 0'), on the
+ * host and in a fixture alike.
+ *
  * Every system call goes through struct fsio_ops, so tests can fail the
  * n-th open, write, fsync, rename or unlink with any errno, or make a write
  * short (fault injection).
@@ -36,7 +41,7 @@ struct root;
 /* What a file is (or was) apart from its bytes. */
 struct file_meta {
 	bool exists;
-	mode_t mode;		/* permission bits only */
+	mode_t mode; /* permission bits only */
 	uid_t uid;
 	gid_t gid;
 };
@@ -46,28 +51,34 @@ struct fsio_ops {
 	int (*openat)(int dirfd, const char *path, int flags, mode_t mode);
 	ssize_t (*write)(int fd, const void *buf, size_t len);
 	int (*fsync)(int fd);
-	int (*renameat)(int olddirfd, const char *old, int newdirfd,
-	    const char *new);
+	int (*renameat)(
+	    int olddirfd, const char *old, int newdirfd, const char *new);
 	int (*unlinkat)(int dirfd, const char *path, int flags);
 	int (*fchown)(int fd, uid_t uid, gid_t gid);
 	int (*fchmod)(int fd, mode_t mode);
 	int (*close)(int fd);
 };
 extern const struct fsio_ops fsio_default_ops;
-/* Replace the ops (tests); NULL restores the defaults. */
+/* Replace the ops (tests); NULL restores the defaults, and so does a NULL
+ * member for that one call. */
 void fsio_set_ops(const struct fsio_ops *);
 
 enum {
-	FSIO_PMXCFS = 1 << 0,	/* the target lives on pmxcfs */
-	FSIO_DURABLE_ONLY = 1 << 1,	/* journal: fsync the file, no rename */
+	FSIO_PMXCFS = 1 << 0, /* the target lives on pmxcfs */
+	/*
+	 * journal: append data to the file (created with meta's mode),
+	 * fsync it and, when it is new, its directory; no temp, no rename.
+	 * A failed append cuts the file back to its old length.
+	 */
+	FSIO_DURABLE_ONLY = 1 << 1,
 };
 
 /* The largest file pmxcfs accepts (memdb.h). */
 #define FSIO_PMXCFS_MAX (1024 * 1024)
 
 /* Read a file's bytes and metadata (exists=false and 0 when absent). */
-int fsio_read(const struct root *, const char *path, char **data,
-    size_t *len, struct file_meta *meta, char **cause);
+int fsio_read(const struct root *, const char *path, char **data, size_t *len,
+    struct file_meta *meta, char **cause);
 /*
  * Atomically replace (or create) path with data. meta gives the mode and
  * owner for a new file; an existing file keeps its own. flags: FSIO_PMXCFS
@@ -76,8 +87,8 @@ int fsio_read(const struct root *, const char *path, char **data,
 int fsio_replace(const struct root *, const char *path, const void *data,
     size_t len, const struct file_meta *meta, unsigned flags, char **cause);
 /* Remove a file the wizard created (fsync of the directory afterwards). */
-int fsio_remove(const struct root *, const char *path, unsigned flags,
-    char **cause);
+int fsio_remove(
+    const struct root *, const char *path, unsigned flags, char **cause);
 /* True when path lies on pmxcfs (FUSE, below /etc/pve). */
 bool fsio_is_pmxcfs(const struct root *, const char *path);
 /* 0 when the directory of path is writable; -EROFS etc. with a message. */

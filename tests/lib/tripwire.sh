@@ -16,6 +16,8 @@
 # children of either kind run too).
 #
 # TW_TIMEOUT=SECONDS runs CMD under timeout(1) (status 124 when it hangs).
+# CMD itself is in TRIPWIRE_EXEC: the programs that may be run from
+# anywhere (timeout runs it), next to any the caller set.
 #
 # Needs $top_builddir (or $TRIPWIRE_SO) and, for the allow list, $top_srcdir.
 
@@ -62,6 +64,7 @@ tw_run() {
 	TRIPWIRE_ROOT=$tw_root_ \
 	TRIPWIRE_ALLOW="$tw_allow_${TRIPWIRE_ALLOW:+:$TRIPWIRE_ALLOW}" \
 	TRIPWIRE_LOG=$tw_log_ \
+	TRIPWIRE_EXEC="$(tw_abs "$(command -v "$1" || echo "$1")")${TRIPWIRE_EXEC:+:$TRIPWIRE_EXEC}" \
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	LD_PRELOAD=$(tw_preload "$1") \
 		${TW_TIMEOUT:+timeout "$TW_TIMEOUT"} "$@"

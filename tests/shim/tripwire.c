@@ -4,7 +4,8 @@
  *
  * tripwire_calls.c wraps the libc calls that take a path (open, fopen,
  * opendir, the stat family, access, readlink, realpath, scandir, mkdir,
- * unlink, rename, ...) and syscall(SYS_openat2); this file judges them. A path
+ * unlink, rename, ...), syscall(SYS_openat2) and the calls that run a
+ * program (execve, execveat, posix_spawn, ...); this file judges them. A path
  * outside $TRIPWIRE_ROOT and outside the allow list is a violation: "tripwire:
  * <function> <path>" is appended to $TRIPWIRE_LOG (stderr when unset) and the
  * call then proceeds unchanged, so libraries keep working and one run shows
@@ -14,11 +15,15 @@
  * and normalised lexically. A path inside the root or $TRIPWIRE_ALLOW is
  * also resolved with the real realpath(), so a symlink leading out of the
  * tree is caught too; openat2 with RESOLVE_IN_ROOT/RESOLVE_BENEATH is
- * confined by the kernel and checked lexically against its dirfd.
+ * confined by the kernel and checked lexically against its dirfd. A program
+ * run with an environment that lacks the tripwire's own variables gets
+ * them added, so children (the wizard's commands) are watched too.
  *
  * Environment: TRIPWIRE_ROOT (the tree; relative to the cwd at start-up),
  * TRIPWIRE_ALLOW (colon-separated prefixes: data the program ships, $TMPDIR),
- * TRIPWIRE_LOG (the file to append to). Built without sanitizers; with an
+ * TRIPWIRE_LOG (the file to append to), TRIPWIRE_EXEC (colon-separated
+ * programs that may be run wherever they are: the one under test, which
+ * timeout(1) starts). Built without sanitizers; with an
  * ASan program it runs after libasan's interceptors or before them (with
  * ASAN_OPTIONS=verify_asan_link_order=0): tests/lib/tripwire.sh does that.
  */
@@ -59,7 +64,13 @@ static size_t tw_ntrees;
 /* Fixed prefixes trusted as they are: loader, locale, terminfo, ... */
 static struct tw_prefix tw_allow[TW_MAX_PREFIXES];
 static size_t tw_nallow;
+/* Programs that may be run, exact paths ($TRIPWIRE_EXEC). */
+static struct tw_prefix tw_exec[TW_MAX_PREFIXES];
+static size_t tw_nexec;
 static char *tw_log;
+/* The tripwire's own variables ("NAME=value", absolute), for children. */
+static char *tw_carry[8];
+static size_t tw_ncarry;
 static pthread_once_t tw_once = PTHREAD_ONCE_INIT;
 /* Set while the shim itself works, so its own calls pass straight through. */
 static __thread int tw_busy;
@@ -220,6 +231,27 @@ tw_add(struct tw_prefix *list, size_t *n, const char *path, bool resolve)
 	}
 }
 
+/* Keep NAME=value for children; value made absolute when path is set. */
+static void
+tw_keep(const char *name, bool path)
+{
+	const char *v = getenv(name);
+	char cwd[PATH_MAX], *entry;
+	size_t len;
+
+	if (v == NULL || tw_ncarry == sizeof tw_carry / sizeof tw_carry[0])
+		return;
+	if (!path || v[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		cwd[0] = '\0';
+	len = strlen(name) + strlen(cwd) + strlen(v) + 3;
+	entry = malloc(len);
+	if (entry == NULL)
+		return;
+	snprintf(
+	    entry, len, "%s=%s%s%s", name, cwd, cwd[0] != '\0' ? "/" : "", v);
+	tw_carry[tw_ncarry++] = entry;
+}
+
 /* Read the environment once; runs on the first intercepted call. */
 static void
 tw_init(void)
@@ -238,6 +270,15 @@ tw_init(void)
 			tw_add(tw_trees, &tw_ntrees, tok, true);
 		free(copy);
 	}
+	allow = getenv("TRIPWIRE_EXEC");
+	if (allow != NULL) {
+		char *copy = strdup(allow), *save = NULL, *tok;
+
+		for (tok = strtok_r(copy, ":", &save); tok != NULL;
+		     tok = strtok_r(NULL, ":", &save))
+			tw_add(tw_exec, &tw_nexec, tok, true);
+		free(copy);
+	}
 	for (i = 0; tw_fixed[i] != NULL; i++)
 		tw_add(tw_allow, &tw_nallow, tw_fixed[i], false);
 	home = getenv("HOME");
@@ -249,6 +290,12 @@ tw_init(void)
 	}
 	if (getenv("TRIPWIRE_LOG") != NULL)
 		tw_log = strdup(getenv("TRIPWIRE_LOG"));
+	tw_keep("LD_PRELOAD", false);
+	tw_keep("ASAN_OPTIONS", false);
+	tw_keep("TRIPWIRE_ROOT", true);
+	tw_keep("TRIPWIRE_ALLOW", false);
+	tw_keep("TRIPWIRE_LOG", true);
+	tw_keep("TRIPWIRE_EXEC", false);
 	tw_busy--;
 }
 
@@ -398,6 +445,13 @@ tw_check(const char *fn, int dirfd, const char *path, int how)
 	tw_normalise(abs);
 	if (tw_trusted(abs))
 		goto out;
+	if (how & TW_EXEC) {
+		size_t i;
+
+		for (i = 0; i < tw_nexec; i++)
+			if (strcmp(abs, tw_exec[i].path) == 0)
+				goto out;
+	}
 	if (!tw_in_list(abs, tw_trees, tw_ntrees)) {
 		tw_report(fn, abs, NULL);
 		goto out;
@@ -408,4 +462,37 @@ tw_check(const char *fn, int dirfd, const char *path, int how)
 out:
 	tw_busy--;
 	errno = saved;
+}
+
+/* Whether envp has a variable named like entry ("NAME=..."). */
+static bool
+tw_env_has(char *const *envp, const char *entry)
+{
+	size_t len = strcspn(entry, "=") + 1;
+
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, entry, len) == 0)
+			return true;
+	return false;
+}
+
+/* envp plus the tripwire's variables it lacks, in buf (n pointers). */
+char *const *
+tw_env(char *const *envp, char **buf, size_t n)
+{
+	size_t i, k = 0;
+
+	pthread_once(&tw_once, tw_init);
+	if (envp == NULL)
+		return envp;
+	for (i = 0; envp[i] != NULL; i++) {
+		if (i + tw_ncarry + 1 >= n)
+			return envp;
+		buf[k++] = envp[i];
+	}
+	for (i = 0; i < tw_ncarry; i++)
+		if (!tw_env_has(envp, tw_carry[i]))
+			buf[k++] = tw_carry[i];
+	buf[k] = NULL;
+	return buf;
 }

@@ -3,7 +3,11 @@
  * hands its path (and dirfd, and whether the last component is followed) to
  * tw_check() and then calls the next definition, unchanged: glibc 2.36's
  * open, fopen, opendir, stat, access, readlink, realpath, scandir, nftw,
- * mkdir, unlink, rename... families and syscall(SYS_openat2).
+ * mkdir, unlink, rename... families, syscall(SYS_openat2), and the calls
+ * that run a program: execve, execveat, fexecve, execv, execvp, execvpe,
+ * posix_spawn, posix_spawnp (the program's path is checked, the tripwire's
+ * environment is carried into a clean one). glibc's execl*, system and
+ * popen reach execve inside libc, where no shim sees them.
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -12,8 +16,10 @@
 #include <ftw.h>
 #include <glob.h>
 #include <linux/openat2.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -269,6 +275,128 @@ TW_WRAP(int, symlink, (const char *t, const char *p), (t, p), AT_FDCWD, p,
     TW_NOFOLLOW)
 TW_WRAP(int, symlinkat, (const char *t, int d, const char *p), (t, d, p), d, p,
     TW_NOFOLLOW)
+
+/* ---- running programs ---------------------------------------------- */
+
+#define TW_ENV_MAX 1024
+
+extern char **environ;
+
+/*
+ * Check the program a PATH search (execvp, posix_spawnp) would run: the
+ * first executable candidate, or file itself when it has a slash.
+ */
+static void
+tw_check_search(const char *fn, const char *file)
+{
+	typedef int (*access_fn)(const char *, int);
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+
+	if (file == NULL || strchr(file, '/') != NULL || *file == '\0') {
+		tw_check(fn, AT_FDCWD, file, TW_EXEC);
+		return;
+	}
+	if (path == NULL)
+		path = "/bin:/usr/bin";
+	for (p = path; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		if ((size_t)snprintf(buf, sizeof buf, "%.*s/%s", (int)(end - p),
+			p, file) >= sizeof buf ||
+		    end == p)
+			continue;
+		if (NEXT(access_fn, "access")(buf, X_OK) == 0) {
+			tw_check(fn, AT_FDCWD, buf, TW_EXEC);
+			return;
+		}
+	}
+}
+
+int
+execve(const char *path, char *const argv[], char *const envp[])
+{
+	typedef int (*fn_t)(const char *, char *const[], char *const[]);
+	char *env[TW_ENV_MAX];
+
+	tw_check("execve", AT_FDCWD, path, TW_EXEC);
+	return NEXT(fn_t, "execve")(path, argv, tw_env(envp, env, TW_ENV_MAX));
+}
+
+int
+execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+    int flags)
+{
+	typedef int (*fn_t)(
+	    int, const char *, char *const[], char *const[], int);
+	char *env[TW_ENV_MAX];
+
+	tw_check("execveat", dirfd, path, tw_at_how(flags) | TW_EXEC);
+	return NEXT(fn_t, "execveat")(
+	    dirfd, path, argv, tw_env(envp, env, TW_ENV_MAX), flags);
+}
+
+/* An fd names no path: only the environment is carried. */
+int
+fexecve(int fd, char *const argv[], char *const envp[])
+{
+	typedef int (*fn_t)(int, char *const[], char *const[]);
+	char *env[TW_ENV_MAX];
+
+	return NEXT(fn_t, "fexecve")(fd, argv, tw_env(envp, env, TW_ENV_MAX));
+}
+
+int
+execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+int
+execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	typedef int (*fn_t)(const char *, char *const[], char *const[]);
+	char *env[TW_ENV_MAX];
+
+	tw_check_search("execvpe", file);
+	return NEXT(fn_t, "execvpe")(file, argv, tw_env(envp, env, TW_ENV_MAX));
+}
+
+int
+execvp(const char *file, char *const argv[])
+{
+	typedef int (*fn_t)(const char *, char *const[]);
+
+	tw_check_search("execvp", file);
+	return NEXT(fn_t, "execvp")(file, argv);
+}
+
+int
+posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	typedef int (*fn_t)(pid_t *, const char *,
+	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	    char *const[], char *const[]);
+	char *env[TW_ENV_MAX];
+
+	tw_check("posix_spawn", AT_FDCWD, path, TW_EXEC);
+	return NEXT(fn_t, "posix_spawn")(
+	    pid, path, fa, attr, argv, tw_env(envp, env, TW_ENV_MAX));
+}
+
+int
+posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	typedef int (*fn_t)(pid_t *, const char *,
+	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	    char *const[], char *const[]);
+	char *env[TW_ENV_MAX];
+
+	tw_check_search("posix_spawnp", file);
+	return NEXT(fn_t, "posix_spawnp")(
+	    pid, file, fa, attr, argv, tw_env(envp, env, TW_ENV_MAX));
+}
 
 /* ---- raw system calls ------------------------------------------------ */
 

@@ -18,6 +18,11 @@ echo fixture >"$root/etc/hostname"
 echo allowed >"$work/allowed/file"
 ln -s /etc/hostname "$root/escape"
 ln -s etc/hostname "$root/inside"
+# programs inside the root: one that stays in, one that reads the host
+mkdir -p "$root/bin"
+printf '#!/bin/sh\nexit 0\n' >"$root/bin/ok"
+printf '#!/bin/sh\nread x </etc/hostname\n' >"$root/bin/stray"
+chmod 755 "$root/bin/ok" "$root/bin/stray"
 mkdir -p "$root/sys/devices/pci0000:00/0000:00:01.0" "$root/sys/bus/pci/devices"
 ln -s ../../../devices/pci0000:00/0000:00:01.0 "$root/sys/bus/pci/devices/x"
 # the program's own TMPDIR is allowed: keep it private to this test
@@ -95,10 +100,29 @@ caught "the shell reading /etc/hostname is caught" \
 	"tripwire: open64 /etc/hostname" /bin/sh -c 'read x </etc/hostname'
 clean "the shell reading inside the root is not caught" 0 \
 	/bin/sh -c 'read x <etc/hostname && test "$x" = fixture'
+# (the shell runs the probe: TRIPWIRE_EXEC lets it)
+TRIPWIRE_EXEC=$probe
 clean "/dev/null, /proc/self and /proc/cmdline are allowed" 0 \
 	/bin/sh -c "$probe open /dev/null >/dev/null &&
 		$probe open /proc/self/status >/dev/null &&
 		$probe open /proc/cmdline"
+unset TRIPWIRE_EXEC
+# running programs: the path is checked, and a child started with an empty
+# environment (as the wizard's command runner does) is still watched
+caught "execve of a program outside the root is caught" \
+	"tripwire: execve /bin/true" "$probe" execve /bin/true
+caught "posix_spawn of a program outside the root is caught" \
+	"tripwire: posix_spawn /bin/true" "$probe" spawn /bin/true
+caught "the shell running a program outside the root is caught" \
+	"tripwire: execve /bin/true" /bin/sh -c '/bin/true'
+clean "execve of a program inside the root is not caught" 0 \
+	"$probe" execve "$root/bin/ok"
+clean "posix_spawn of a program inside the root is not caught" 0 \
+	"$probe" spawn "$root/bin/ok"
+caught "a child run with an empty environment is still watched (execve)" \
+	"tripwire: open64 /etc/hostname" "$probe" execve "$root/bin/stray"
+caught "a child run with an empty environment is still watched (spawn)" \
+	"tripwire: open64 /etc/hostname" "$probe" spawn "$root/bin/stray"
 cd "$here" || tap_bail "cd $here"
 
 # inside the root, the allow list and TRIPWIRE_ALLOW: not caught

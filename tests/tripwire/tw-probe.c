@@ -1,9 +1,10 @@
 /*
  * tw-probe.c: a tiny program for the tripwire self-test. It makes one file
  * access the way the wizard's code and libraries do (open, fopen, opendir,
- * stat, statx, openat, raw openat2), so the test can tell whether the shim
- * reports it. Built with the project's flags, so an --enable-asan build
- * also checks that the shim works together with libasan.
+ * stat, statx, openat, raw openat2), or runs a program (execve, posix_spawn,
+ * with an empty environment, as the command runner's is clean), so the test
+ * can tell whether the shim reports it. Built with the project's flags, so an
+ * --enable-asan build also checks that the shim works together with libasan.
  *
  * Usage: tw-probe OP PATH [PATH2]; exit 0 when the call succeeded, 1 when
  * it failed (the errno is printed), 2 on bad usage.
@@ -12,11 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv);
@@ -33,6 +36,26 @@ probe_openat2(int dirfd, const char *path, unsigned long long resolve)
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
+/* Run path with an empty environment: execve, or posix_spawn and wait. */
+static int
+probe_run(const char *op, const char *path)
+{
+	char *const argv[] = {(char *)path, NULL}, *const envp[] = {NULL};
+	pid_t pid;
+	int rc, st;
+
+	if (strcmp(op, "execve") == 0) {
+		execve(path, argv, envp);
+		return -errno;
+	}
+	rc = posix_spawn(&pid, path, NULL, NULL, argv, envp);
+	if (rc != 0)
+		return -rc;
+	if (waitpid(pid, &st, 0) != pid)
+		return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+}
+
 /* Run one access; returns 0 when it succeeded, else -errno. */
 static int
 probe(const char *op, const char *path, const char *path2)
@@ -43,6 +66,8 @@ probe(const char *op, const char *path, const char *path2)
 	DIR *d;
 	int fd, dirfd, rc;
 
+	if (strcmp(op, "execve") == 0 || strcmp(op, "spawn") == 0)
+		return probe_run(op, path);
 	if (strcmp(op, "open") == 0) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		rc = fd < 0 ? -errno : 0;

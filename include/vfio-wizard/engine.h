@@ -28,24 +28,24 @@ struct root;
 
 /* Progress and output, for the CLI and the TUI (every member optional). */
 struct engine_ui {
-	void (*progress)(const char *line, void *arg);	/* translated */
-	exec_output_fn output;	/* live command output */
+	void (*progress)(const char *line, void *arg); /* translated */
+	exec_output_fn output;			       /* live command output */
 	void *arg;
 };
 
 /* What an apply, resume or undo ended with. */
 enum engine_outcome {
-	ENGINE_DONE = 0,	/* finished, nothing awaited */
-	ENGINE_REBOOT,		/* finished; a reboot is needed */
-	ENGINE_FAILED,		/* stopped; the journal says where */
-	ENGINE_CONFLICT,	/* undo: files changed since; see the report */
+	ENGINE_DONE = 0, /* finished, nothing awaited */
+	ENGINE_REBOOT,	 /* finished; a reboot is needed */
+	ENGINE_FAILED,	 /* stopped; the journal says where */
+	ENGINE_CONFLICT, /* undo: files changed since; see the report */
 };
 
-#define ENGINE_COMMAND_TIMEOUT 900	/* seconds: update-initramfs is slow */
+#define ENGINE_COMMAND_TIMEOUT 900 /* seconds: update-initramfs is slow */
 
 int engine_plan(const struct root *, const struct host *,
-    const struct choices *, const struct step *const *steps,
-    struct plan *out, char **cause);
+    const struct choices *, const struct step *const *steps, struct plan *out,
+    char **cause);
 int engine_apply(const struct root *, const struct host *,
     const struct choices *, const struct step *const *steps,
     const struct plan *, const struct engine_ui *, enum engine_outcome *,

@@ -21,20 +21,20 @@
 struct root;
 
 struct file_change {
-	char *path;		/* inside the root, e.g. "/etc/default/grub" */
-	char *before;		/* NULL when the file does not exist */
+	char *path;   /* inside the root, e.g. "/etc/default/grub" */
+	char *before; /* NULL when the file does not exist */
 	size_t before_len;
 	struct file_meta before_meta;
-	char *after;		/* NULL: remove the file */
+	char *after; /* NULL: remove the file */
 	size_t after_len;
-	mode_t new_mode;	/* mode for a file that does not exist yet */
-	char *step;		/* the step that last changed it */
+	mode_t new_mode; /* mode for a file that does not exist yet */
+	char *step;	 /* the step that last changed it */
 };
 
 struct plan_command {
-	char **argv;		/* NULL-terminated */
-	char *step;		/* the first step that asked for it */
-	char *why;		/* translated, one line */
+	char **argv; /* NULL-terminated */
+	char *step;  /* the first step that asked for it */
+	char *why;   /* translated, one line */
 };
 
 struct plan {
@@ -44,7 +44,10 @@ struct plan {
 	size_t n_cmds;
 };
 
-#define PLAN_INIT { NULL, 0, NULL, 0 }
+#define PLAN_INIT                \
+	{                        \
+		NULL, 0, NULL, 0 \
+	}
 
 void plan_free(struct plan *);
 /*
@@ -54,8 +57,7 @@ void plan_free(struct plan *);
  * plan or must be freed by the caller: *owned says which.
  */
 int plan_current(struct plan *, const struct root *, const char *path,
-    const char **text, size_t *len, bool *exists, char **owned,
-    char **cause);
+    const char **text, size_t *len, bool *exists, char **owned, char **cause);
 /*
  * Set path's new text (NULL to remove it). A change that gives back the
  * bytes on disk drops out of the plan again.
@@ -64,8 +66,8 @@ int plan_set(struct plan *, const struct root *, const char *path,
     const char *after, size_t len, mode_t new_mode, const char *step,
     char **cause);
 /* Ask for a command (kept once, by argv). */
-void plan_command(struct plan *, const char *step, const char *why,
-    const char *const *argv);
+void plan_command(
+    struct plan *, const char *step, const char *why, const char *const *argv);
 bool plan_empty(const struct plan *);
 /* Unified diff of every file change, then the commands. */
 void plan_render(const struct plan *, struct strbuf *);

@@ -19,7 +19,7 @@ struct strbuf;
 
 /* What the user chose: devices, mode, VM, confirmations ("key=value"). */
 struct choices {
-	char **items;		/* "device=0000:00:02.0", "mode=legacy-igd" */
+	char **items; /* "device=0000:00:02.0", "mode=legacy-igd" */
 	size_t n_items;
 };
 
@@ -29,14 +29,14 @@ void choices_add(struct choices *, const char *key, const char *value);
 void choices_free(struct choices *);
 
 enum step_flags {
-	STEP_NEEDS_REBOOT = 1 << 0,	/* takes effect only after a reboot */
+	STEP_NEEDS_REBOOT = 1 << 0, /* takes effect only after a reboot */
 };
 
 enum verify_result { VERIFY_OK = 0, VERIFY_FAILED, VERIFY_AFTER_REBOOT };
 
 struct step {
-	const char *id;		/* "cmdline", "modules", ... */
-	const char *title;	/* N_("Kernel command line") */
+	const char *id;	   /* "cmdline", "modules", ... */
+	const char *title; /* N_("Kernel command line") */
 	unsigned flags;
 	/* Add this step's changes to the plan; -errno with *cause. */
 	int (*plan)(const struct host *, const struct choices *,

@@ -23,7 +23,11 @@ struct cli_opts {
 	const char *replay;  /* --replay FILE */
 	const char *demo;    /* --demo NAME */
 	const char *kb_path; /* --kb FILE (tests) */
+	const char *mode;    /* --mode MODE */
+	const char *vm;	     /* --vm ID */
 	bool json;
+	bool yes;	      /* --yes: no confirmation */
+	bool force;	      /* --force: undo over changed files */
 	const char **devices; /* --device BDF, repeatable */
 	size_t n_devices;
 };
@@ -44,6 +48,10 @@ char *demo_spec_path(const char *name, char **cause);
 
 int cmd_check(const struct cli_opts *);
 int cmd_replay(const struct cli_opts *, int argc, char **argv);
+int cmd_plan_apply(const struct cli_opts *, bool apply);
+int cmd_resume(const struct cli_opts *);
+int cmd_undo(const struct cli_opts *);
+int cmd_status(const struct cli_opts *);
 
 void render_check_text(
     const struct host *, const struct check_result *, struct strbuf *);

@@ -27,29 +27,42 @@ cli_error(const char *fmt, ...)
 static void
 usage(FILE *f)
 {
-	fprintf(f, _("usage: vfio-wizard [options] COMMAND\n"
-		     "\n"
-		     "Commands:\n"
-		     "  check             probe the host and say what can be "
-		     "passed through, and how\n"
-		     "  replay SPEC DIR   write the root tree a host spec "
-		     "describes into DIR\n"
-		     "\n"
-		     "Options:\n"
-		     "  --root DIR        work on the tree in DIR instead of "
-		     "this machine\n"
-		     "  --replay SPEC     work on the host a spec file "
-		     "describes\n"
-		     "  --demo NAME       work on a bundled demo host "
-		     "(--demo list shows them)\n"
-		     "  --device BDF      also judge this PCI device "
-		     "(repeatable)\n"
-		     "  --json            print JSON for scripts\n"
-		     "  -h, --help        show this help\n"
-		     "  -V, --version     show the version\n"
-		     "\n"
-		     "Exit codes: 0 done, 1 error, 2 usage, 3 blocked, 4 "
-		     "reboot needed.\n"));
+	fprintf(f, "%s",
+	    _("usage: vfio-wizard [options] COMMAND\n"
+	      "\n"
+	      "Commands:\n"
+	      "  check             probe the host and say what can be "
+	      "passed through, and how\n"
+	      "  plan              show the changes as a diff, and the "
+	      "commands\n"
+	      "  apply             make the changes (asks first; --yes "
+	      "does not)\n"
+	      "  resume            finish an interrupted apply or undo; "
+	      "verify after a reboot\n"
+	      "  undo              put every changed file back as it was\n"
+	      "  status            where the open transaction stands\n"
+	      "  replay SPEC DIR   write the root tree a host spec "
+	      "describes into DIR\n"
+	      "\n"
+	      "Options:\n"
+	      "  --root DIR        work on the tree in DIR instead of "
+	      "this machine\n"
+	      "  --replay SPEC     work on the host a spec file "
+	      "describes\n"
+	      "  --demo NAME       work on a bundled demo host "
+	      "(--demo list shows them)\n"
+	      "  --device BDF      the PCI device to judge or pass "
+	      "through (repeatable)\n"
+	      "  --mode MODE       legacy-igd, gvt-g, sr-iov or vfio\n"
+	      "  --vm ID           the VM to pass the device to\n"
+	      "  --yes             apply without asking\n"
+	      "  --force           undo even files changed since\n"
+	      "  --json            print JSON for scripts\n"
+	      "  -h, --help        show this help\n"
+	      "  -V, --version     show the version\n"
+	      "\n"
+	      "Exit codes: 0 done, 1 error, 2 usage, 3 blocked, 4 "
+	      "reboot needed.\n"));
 }
 
 static void
@@ -77,6 +90,10 @@ main(int argc, char **argv)
 	    {"device", required_argument, NULL, 'D'},
 	    {"kb", required_argument, NULL, 'k'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"vm", required_argument, NULL, 'v'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -110,6 +127,18 @@ main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
+		case 'm':
+			o.mode = optarg;
+			break;
+		case 'v':
+			o.vm = optarg;
+			break;
+		case 'y':
+			o.yes = true;
+			break;
+		case 'f':
+			o.force = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_DONE;
@@ -141,19 +170,29 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind];
-	if (strcmp(cmd, "check") == 0 && optind + 1 == argc)
+	if (optind + 1 < argc && strcmp(cmd, "replay") != 0) {
+		cli_error(
+		    _("'%s' takes no arguments: '%s'"), cmd, argv[optind + 1]);
+		rc = EXIT_USAGE;
+	} else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&o);
+	else if (strcmp(cmd, "plan") == 0)
+		rc = cmd_plan_apply(&o, false);
+	else if (strcmp(cmd, "apply") == 0)
+		rc = cmd_plan_apply(&o, true);
+	else if (strcmp(cmd, "resume") == 0)
+		rc = cmd_resume(&o);
+	else if (strcmp(cmd, "undo") == 0)
+		rc = cmd_undo(&o);
+	else if (strcmp(cmd, "status") == 0)
+		rc = cmd_status(&o);
 	else if (strcmp(cmd, "replay") == 0)
 		rc = cmd_replay(&o, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = EXIT_DONE;
 	} else {
-		if (strcmp(cmd, "check") == 0)
-			cli_error(_("'check' takes no arguments: '%s'"),
-			    argv[optind + 1]);
-		else
-			cli_error(_("unknown command '%s'"), cmd);
+		cli_error(_("unknown command '%s'"), cmd);
 		usage(stderr);
 		rc = EXIT_USAGE;
 	}

@@ -96,6 +96,13 @@ engine_plan(const struct root *r, const struct host *h, const struct choices *c,
 		if (err < 0)
 			return err;
 	}
+	/* regeneration commands only follow file changes */
+	if (out->n_files == 0 && out->n_cmds > 0) {
+		struct plan none = PLAN_INIT;
+
+		plan_free(out);
+		*out = none;
+	}
 	return 0;
 }
 
@@ -151,7 +158,12 @@ record_intent(struct journal *j, const struct host *h, const struct choices *c,
 		if ((err = engine_record(j, &rec, cause)) < 0)
 			return err;
 	}
-	return 0;
+	/* the whole intent is on disk: only now may anything change */
+	memset(&rec, 0, sizeof rec);
+	rec.type = JR_STEP;
+	rec.step = (char *)TX_INTENT_STEP;
+	rec.state = (char *)TX_INTENT_STATE;
+	return engine_record(j, &rec, cause);
 }
 
 /* Refuse when a file changed between planning and applying. */

@@ -55,6 +55,22 @@ verify_after_reboot(const struct root *r, const struct host *h,
 	return all_ok ? 0 : -EIO;
 }
 
+/* Plan again with the recorded choices and apply that plan. */
+static int
+replan_apply(const struct root *r, const struct host *h,
+    const struct choices *c, const struct step *const *steps,
+    const struct engine_ui *ui, enum engine_outcome *outcome, char **cause)
+{
+	struct plan p = PLAN_INIT;
+	int err;
+
+	err = engine_plan(r, h, c, steps, &p, cause);
+	if (err == 0)
+		err = engine_apply(r, h, c, steps, &p, ui, outcome, cause);
+	plan_free(&p);
+	return err;
+}
+
 int
 engine_resume(const struct root *r, const struct host *h,
     const struct step *const *steps, const struct engine_ui *ui,
@@ -86,6 +102,27 @@ engine_resume(const struct root *r, const struct host *h,
 		txstate_free(&t);
 		lock_release(lk);
 		return engine_undo(r, force, ui, outcome, NULL, cause);
+	}
+	if (!t.intent_complete) {
+		struct choices c = {NULL, 0};
+		size_t k;
+
+		/* cut off while recording the plan: nothing was touched yet */
+		engine_say(ui, "%s",
+		    _("the apply was interrupted before it "
+		      "changed anything: planning again"));
+		for (k = 0;
+		     t.begin->choices != NULL && t.begin->choices[k] != NULL;
+		     k++)
+			ARRAY_PUSH(
+			    c.items, c.n_items, xstrdup(t.begin->choices[k]));
+		err = journal_archive(r, t.begin->txid, cause);
+		txstate_free(&t);
+		lock_release(lk);
+		if (err == 0)
+			err = replan_apply(r, h, &c, steps, ui, outcome, cause);
+		choices_free(&c);
+		return err;
 	}
 	if ((err = journal_open(r, &j, cause)) < 0)
 		goto out;

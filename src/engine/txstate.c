@@ -74,7 +74,7 @@ fold(struct txstate *t, const struct jrec *r, char **cause)
 		return 0;
 	}
 	case JR_BACKUP:
-		if (f == NULL || f->backup != NULL)
+		if (f == NULL || f->backup != NULL || !t->intent_complete)
 			goto bad;
 		f->backup = r;
 		return 0;
@@ -118,6 +118,11 @@ fold(struct txstate *t, const struct jrec *r, char **cause)
 		t->undone = true;
 		return 0;
 	case JR_STEP:
+		if (r->step != NULL && r->state != NULL &&
+		    strcmp(r->step, TX_INTENT_STEP) == 0 &&
+		    strcmp(r->state, TX_INTENT_STATE) == 0)
+			t->intent_complete = true;
+		return 0;
 	case JR__COUNT:
 		return 0;
 	}

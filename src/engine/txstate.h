@@ -22,6 +22,10 @@ struct tx_command {
 	int last_status;
 };
 
+/* The step record that closes the intent: every file and command is known. */
+#define TX_INTENT_STEP "plan"
+#define TX_INTENT_STATE "recorded"
+
 struct txstate {
 	struct jrec *recs;
 	size_t n_recs;
@@ -31,6 +35,7 @@ struct txstate {
 	size_t n_files;
 	struct tx_command *cmds;
 	size_t n_cmds;
+	bool intent_complete; /* the plan is wholly journalled */
 	bool applied;
 	const struct jrec *reboot; /* reboot awaited from this boot */
 	bool undo_started, undone, undo_force;

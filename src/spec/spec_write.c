@@ -335,6 +335,14 @@ gen_etc(const struct host_spec *s, struct tree *t)
 	tree_link(t, "/var/lock", "../run/lock");
 	if (h != NULL)
 		tree_filef(t, "/etc/hostname", "%s\n", h);
+	/* Debian's kmod package ships modules-load.d, linked to /etc/modules */
+	tree_dir(t, "/etc/modules-load.d");
+	for (i = 0; i < s->n_files; i++) {
+		if (strcmp(s->files[i].key, "/etc/modules") == 0 &&
+		    !tree_has(t, "/etc/modules-load.d/modules.conf"))
+			tree_link(t, "/etc/modules-load.d/modules.conf",
+			    "../modules");
+	}
 	if (!s->has_pve)
 		return;
 	tree_filef(t, "/var/lib/dpkg/status",
@@ -368,6 +376,17 @@ gen_etc(const struct host_spec *s, struct tree *t)
 	target = xasprintf("/etc/pve/nodes/%s/lxc", h);
 	tree_rel_link(t, "/etc/pve/lxc", target);
 	free(target);
+	/*
+	 * pmxcfs's own virtual files: fsio takes .version as the mark of
+	 * pmxcfs in a fixture tree, and .members of a node outside a cluster
+	 * (no "quorate" member: always writable)
+	 */
+	tree_filef(t, "/etc/pve/.version",
+	    "{\n\"version\": %zu,\n\"vmlist\": "
+	    "%zu\n}\n",
+	    s->pve.n_vms + 1, s->pve.n_vms);
+	tree_filef(t, "/etc/pve/.members",
+	    "{\n\"nodename\": \"%s\",\n\"version\": 0\n}\n", h);
 	tree_dir(t, "/run/qemu-server");
 	tree_dir(t, "/run/lock/qemu-server");
 }

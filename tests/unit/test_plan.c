@@ -176,8 +176,9 @@ test_plan_merges(void **state)
 	assert_string_equal(text, "# /etc/modules\n");
 	free(owned);
 	/* two steps append to the same file: one change */
-	assert_int_equal(plan_set(&p, r, "/etc/modules",
-			     "# /etc/modules\nvfio\n", 21, 0644, "one", &cause),
+	assert_int_equal(
+	    plan_set(&p, r, "/etc/modules", "# /etc/modules\nvfio\n",
+		strlen("# /etc/modules\nvfio\n"), 0644, "one", &cause),
 	    0);
 	assert_int_equal(plan_current(&p, r, "/etc/modules", &text, &len,
 			     &exists, &owned, &cause),
@@ -186,7 +187,8 @@ test_plan_merges(void **state)
 	assert_string_equal(text, "# /etc/modules\nvfio\n");
 	assert_int_equal(
 	    plan_set(&p, r, "/etc/modules", "# /etc/modules\nvfio\nvfio_pci\n",
-		30, 0644, "two", &cause),
+		strlen("# /etc/modules\nvfio\nvfio_pci\n"), 0644, "two",
+		&cause),
 	    0);
 	assert_int_equal(p.n_files, 1);
 	assert_string_equal(p.files[0].step, "two");
@@ -194,7 +196,8 @@ test_plan_merges(void **state)
 	/* a new file */
 	assert_int_equal(
 	    plan_set(&p, r, "/etc/modprobe.d/vfio-wizard.conf",
-		"softdep i915 pre: vfio-pci\n", 27, 0644, "two", &cause),
+		"softdep i915 pre: vfio-pci\n",
+		strlen("softdep i915 pre: vfio-pci\n"), 0644, "two", &cause),
 	    0);
 	assert_int_equal(p.n_files, 2);
 	assert_null(p.files[1].before);

@@ -166,9 +166,14 @@ record_intent(struct journal *j, const struct host *h, const struct choices *c,
 	return engine_record(j, &rec, cause);
 }
 
-/* Refuse when a file changed between planning and applying. */
+/*
+ * Refuse before anything is journalled: a file that changed between
+ * planning and applying, a directory that cannot be written (a read-only
+ * /etc/pve without quorum), a VM that runs or is locked.
+ */
 static int
-check_unchanged(const struct root *r, const struct plan *p, char **cause)
+check_ready(const struct root *r, const struct host *h, const struct plan *p,
+    char **cause)
 {
 	size_t i;
 
@@ -178,8 +183,12 @@ check_unchanged(const struct root *r, const struct plan *p, char **cause)
 		char *now = NULL;
 		size_t len = 0;
 		bool same;
-		int err = fsio_read(r, f->path, &now, &len, &meta, cause);
+		int err = fsio_check_writable(r, f->path, cause);
 
+		if (err == 0)
+			err = engine_vm_precheck(r, h, f->path, cause);
+		if (err == 0)
+			err = fsio_read(r, f->path, &now, &len, &meta, cause);
 		if (err < 0)
 			return err;
 		same = meta.exists == (f->before != NULL) &&
@@ -235,7 +244,7 @@ engine_apply(const struct root *r, const struct host *h,
 		*outcome = ENGINE_DONE;
 		goto out;
 	}
-	if ((err = check_unchanged(r, p, cause)) < 0)
+	if ((err = check_ready(r, h, p, cause)) < 0)
 		goto out;
 	if ((err = journal_open(r, &j, cause)) < 0)
 		goto out;

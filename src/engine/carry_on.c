@@ -9,6 +9,7 @@
  */
 #include "engine_priv.h"
 #include "vfio-wizard/host.h"
+#include "vfio-wizard/lock.h"
 #include "vfio-wizard/testhook.h"
 
 #include <errno.h>
@@ -33,6 +34,7 @@ do_file(const struct root *r, struct tx_file *f, struct journal *j,
 	struct file_meta meta, newmeta;
 	char *now = NULL;
 	size_t len = 0;
+	struct lock *vm = NULL;
 	struct jrec rec;
 	int err;
 
@@ -55,6 +57,10 @@ do_file(const struct root *r, struct tx_file *f, struct journal *j,
 		goto written;
 	}
 	engine_say(ui, _("writing %s"), want->path);
+	err = engine_vm_lock(
+	    r, want->path, meta.exists ? now : NULL, len, &vm, cause);
+	if (err < 0)
+		goto out;
 	if (want->data == NULL) {
 		err = meta.exists
 			  ? fsio_remove(r, want->path,
@@ -69,6 +75,7 @@ do_file(const struct root *r, struct tx_file *f, struct journal *j,
 		    fsio_replace(r, want->path, want->data, want->len, &newmeta,
 			fsio_is_pmxcfs(r, want->path) ? FSIO_PMXCFS : 0, cause);
 	}
+	lock_release(vm);
 	if (err < 0)
 		goto out;
 	test_crash_point("file replaced");

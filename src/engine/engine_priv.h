@@ -25,4 +25,17 @@ int engine_run_commands(const struct root *, struct txstate *, struct journal *,
 /* Current UTC time, ISO 8601. */
 char *engine_now(void);
 
+struct lock;
+/* The VM id of "/etc/pve/.../qemu-server/<id>.conf", else -1. */
+int engine_vm_id(const char *path);
+/* Before apply: refuse a VM config whose VM runs or whose `lock:` is set. */
+int engine_vm_precheck(
+    const struct root *, const struct host *, const char *path, char **cause);
+/*
+ * Around a write of path: qemu-server's per-VM flock, and the `lock:` key
+ * checked again in the current text under it. *out NULL for other files.
+ */
+int engine_vm_lock(const struct root *, const char *path, const char *text,
+    size_t len, struct lock **out, char **cause);
+
 #endif

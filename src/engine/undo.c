@@ -33,6 +33,7 @@ restore(const struct root *r, struct tx_file *f, bool force, struct journal *j,
     char **cause)
 {
 	const struct jrec *b = f->backup;
+	struct lock *vm = NULL;
 	struct file_meta meta;
 	struct jrec rec;
 	char *now = NULL;
@@ -64,11 +65,16 @@ restore(const struct root *r, struct tx_file *f, bool force, struct journal *j,
 		return 0;
 	}
 	engine_say(ui, _("restoring %s"), b->path);
+	err = engine_vm_lock(
+	    r, b->path, meta.exists ? now : NULL, len, &vm, cause);
+	if (err < 0)
+		goto out;
 	if (b->data == NULL)
 		err = fsio_remove(r, b->path, flags, cause);
 	else
 		err = fsio_replace(
 		    r, b->path, b->data, b->len, &b->meta, flags, cause);
+	lock_release(vm);
 	if (err < 0)
 		goto out;
 record:

@@ -6,7 +6,10 @@
 # tree, runs each command once and says a reboot is needed; a second plan is
 # empty; undo gives back the original tree byte for byte, modes and owners
 # included, runs the commands again, and undo twice equals undo once. Then
-# undo refuses to clobber a file changed since, until --force.
+# undo refuses to clobber a file changed since, until --force; resume waits
+# for a reboot and verifies after one (a new boot id); and Proxmox's guards
+# (a running VM, a config's `lock:` key, /etc/pve without quorum) refuse
+# before anything changes.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -141,6 +144,67 @@ wiz "$work/undo4" undo --force
 expect_status 0 "undo --force" "$work/undo4"
 tree_manifest "$root" >"$work/t"
 tap_same_file "$work/orig" "$work/t" "undo --force restores the original tree"
+# a reboot: the boot id changes; resume then verifies for real
+wiz "$work/apply3" apply --yes --vm 100
+expect_status 4 "apply once more" "$work/apply3"
+wiz "$work/resume0" resume
+expect_status 4 "resume before the reboot says a reboot is still needed" \
+	"$work/resume0"
+cp -p "$root/proc/sys/kernel/random/boot_id" "$work/boot_id"
+echo 0b7e1f0c-7d0e-4f5e-9c1a-5d2e3f4a5b6c >"$root/proc/sys/kernel/random/boot_id"
+wiz "$work/resume1" resume
+expect_status 0 "resume after the reboot verifies" "$work/resume1"
+if grep -q "verifying" "$work/resume1" && grep -q "test-modules: verified" \
+	"$work/resume1"; then
+	tap_ok "... each step's verify ran after the reboot"
+else
+	tap_not_ok "... each step's verify ran after the reboot"
+	tap_diag_file "$work/resume1"
+fi
+wiz "$work/status2" status
+if grep -q "Applied and verified" "$work/status2"; then
+	tap_ok "status says applied and verified"
+else
+	tap_not_ok "status says applied and verified"
+	tap_diag_file "$work/status2"
+fi
+wiz "$work/undo5" undo
+expect_status 0 "undo after the reboot" "$work/undo5"
+cp -p "$work/boot_id" "$root/proc/sys/kernel/random/boot_id" # the test's own
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/orig" "$work/t" "undo after the reboot restores the tree"
+
+# Proxmox's guards: refused before anything changes
+refused() {
+	tree_manifest "$root" >"$work/before"
+	wiz "$work/ref" "$@"
+	tree_manifest "$root" >"$work/after-ref"
+	if [ "$status" -ne 0 ] && [ "$status" -ne 4 ] &&
+		grep -q "$refused_why" "$work/ref" &&
+		cmp -s "$work/before" "$work/after-ref" &&
+		[ ! -e "$root/var/lib/vfio-wizard/journal.yaml" ]; then
+		tap_ok "$refused_desc"
+	else
+		tap_not_ok "$refused_desc"
+		tap_diag "exit $status"
+		tap_diag_file "$work/ref"
+	fi
+}
+refused_why="VM 101 is running" refused_desc="a running VM's config is refused, nothing changes" \
+	refused apply --yes --vm 101
+conf=$root/etc/pve/nodes/pve/qemu-server/100.conf
+cp "$conf" "$work/conf.orig"
+echo "lock: backup" >>"$conf"
+refused_why="VM 100 is locked ('lock: backup')" \
+	refused_desc="a config with 'lock: backup' is refused, nothing changes" \
+	refused apply --yes --vm 100
+cp "$work/conf.orig" "$conf"
+printf '{\n"nodename": "pve",\n"version": 4,\n"cluster": { "name": "c", "version": 2, "nodes": 2, "quorate": 0 }\n}\n' \
+	>"$root/etc/pve/.members"
+refused_why="quorum" \
+	refused_desc="/etc/pve without quorum is refused, nothing changes" \
+	refused apply --yes --vm 100
+
 leftover=$(find "$root" -name '*.vw-*' -o -name '*.tmp.*' | head -5)
 if [ -z "$leftover" ]; then
 	tap_ok "no temporary files are left behind"

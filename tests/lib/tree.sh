@@ -3,20 +3,22 @@
 #
 #   tree_manifest DIR   one line per entry, sorted by path: path, type, mode,
 #                       uid:gid, a link's target, and the sha256 of a
-#                       file's bytes. The wizard's own state directory and
-#                       the fake commands' log are left out: they are the
-#                       journal and the test double's trace, not the host.
+#                       file's bytes. Left out: the wizard's own state
+#                       directory (the journal), the fake commands' log
+#                       (the test double's trace) and /run/lock (runtime
+#                       lock files on a tmpfs, which qemu-server, like the
+#                       wizard taking its per-VM lock, creates and keeps).
 
 tree_manifest() {
 	tm_tab=$(printf '\t')
 	tm_tmp=$(mktemp -d "${TMPDIR:-/tmp}/manifest.XXXXXX") || return 1
 	(
 		cd "$1" || exit 1
-		find . \( -path ./var/lib/vfio-wizard -o \
+		find . \( -path ./var/lib/vfio-wizard -o -path ./run/lock -o \
 			-path ./var/log/vfio-wizard-fake-commands.log \) -prune \
 			-o -printf '%p\t%y\t%m\t%U:%G\t%l\n' |
 			LC_ALL=C sort -t "$tm_tab" -k1,1 >"$tm_tmp/meta"
-		find . \( -path ./var/lib/vfio-wizard -o \
+		find . \( -path ./var/lib/vfio-wizard -o -path ./run/lock -o \
 			-path ./var/log/vfio-wizard-fake-commands.log \) -prune \
 			-o -type f -print0 | xargs -0 -r sha256sum |
 			sed 's/^\([0-9a-f]*\)  \(.*\)$/\2\t\1/' |

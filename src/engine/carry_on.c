@@ -104,7 +104,7 @@ engine_run_commands(const struct root *r, struct txstate *t, struct journal *j,
 		struct jrec rec;
 		char *why = NULL;
 
-		if (!all && c->done > 0)
+		if (!all && c->done > 0 && c->last_status == 0)
 			continue;
 		memset(&rec, 0, sizeof rec);
 		rec.type = JR_RUN;

@@ -174,6 +174,28 @@ cp -p "$work/boot_id" "$root/proc/sys/kernel/random/boot_id" # the test's own
 tree_manifest "$root" >"$work/t"
 tap_same_file "$work/orig" "$work/t" "undo after the reboot restores the tree"
 
+# a regeneration command fails: apply stops and says so; once it works
+# again, resume runs it (again) and ends in the same tree as a clean apply
+cp -p "$root/usr/sbin/update-grub" "$work/update-grub"
+printf '#!/bin/sh\necho "grub-mkconfig: error" >&2\nexit 1\n' \
+	>"$root/usr/sbin/update-grub"
+wiz "$work/apply4" apply --yes --vm 100
+if [ "$status" -eq 1 ] &&
+	grep -q "'update-grub' failed with exit status 1" "$work/apply4"; then
+	tap_ok "a failing update-grub stops apply with its exit status"
+else
+	tap_not_ok "a failing update-grub stops apply with its exit status"
+	tap_diag "exit $status"
+	tap_diag_file "$work/apply4"
+fi
+cp -p "$work/update-grub" "$root/usr/sbin/update-grub"
+wiz "$work/resume2" resume
+expect_status 4 "resume after the fix finishes the apply" "$work/resume2"
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/after" "$work/t" "... in exactly the tree of a clean apply"
+wiz "$work/undo6" undo
+expect_status 0 "and undo takes it back" "$work/undo6"
+
 # Proxmox's guards: refused before anything changes
 refused() {
 	tree_manifest "$root" >"$work/before"

@@ -59,6 +59,10 @@ struct fsio_ops {
 	int (*close)(int fd);
 };
 extern const struct fsio_ops fsio_default_ops;
+/* The ops in force (the journal's writes go through them too). */
+const struct fsio_ops *fsio_ops(void);
+/* Set *cause to "<what>: strerror(-err)" (if cause) and return err. */
+int fsio_fail(char **cause, int err, const char *fmt, ...) VW_PRINTF(3, 4);
 /* Replace the ops (tests); NULL restores the defaults, and so does a NULL
  * member for that one call. */
 void fsio_set_ops(const struct fsio_ops *);

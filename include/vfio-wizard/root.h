@@ -34,6 +34,13 @@ bool root_is_host(const struct root *);
 /* "<root>/<path>" for a library that takes a path; caller frees. */
 char *root_join(const struct root *, const char *path);
 
+/*
+ * The absolute path inside the root that path leads to, every symlink
+ * followed inside the root ("/etc/pve/local/x" -> "/etc/pve/nodes/pve1/x");
+ * components that do not exist (a file about to be created) are kept.
+ */
+int root_resolve(const struct root *, const char *path, char **out);
+
 /* open(2) inside the root; returns an fd or -errno. */
 int root_openat(const struct root *, const char *path, int flags, mode_t mode);
 /*

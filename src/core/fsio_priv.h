@@ -24,11 +24,6 @@ struct fsio_job {
 	char **cause;
 };
 
-/* The ops in force (fsio_set_ops). */
-const struct fsio_ops *fsio_ops(void);
-
-/* Fill *cause with "<what>: strerror(-err)" and return err. */
-int fsio_fail(char **cause, int err, const char *fmt, ...) VW_PRINTF(3, 4);
 /* Fill *cause with the message alone and return err. */
 int fsio_refuse(char **cause, int err, const char *fmt, ...) VW_PRINTF(3, 4);
 

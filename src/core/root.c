@@ -187,6 +187,19 @@ fail : {
 }
 }
 
+int
+root_resolve(const struct root *r, const char *path, char **out)
+{
+	char *rel;
+	int err = walk_resolve(r, path, true, &rel);
+
+	if (err < 0)
+		return err;
+	*out = strcmp(rel, ".") == 0 ? xstrdup("/") : xasprintf("/%s", rel);
+	free(rel);
+	return 0;
+}
+
 /* The path relative to the root fd, "." for the root itself. */
 static const char *
 relative(const char *path)

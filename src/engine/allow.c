@@ -9,14 +9,10 @@
  */
 #include "vfio-wizard/allow.h"
 #include "vfio-wizard/root.h"
-#include "vfio-wizard/strbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define ALLOW_MAX_LINKS 40
 
 /* Whole files, and directories whose direct entries may be written. */
 static const char *const allow_files[] = {
@@ -127,91 +123,6 @@ normal_path(const char *path)
 	return *c == '\0';
 }
 
-/* Drop the last component of an absolute path being built. */
-static void
-pop(struct strbuf *sb)
-{
-	char *slash;
-
-	if (sb->len == 0)
-		return;
-	slash = strrchr(sb->buf, '/');
-	sb->len = slash != NULL ? (size_t)(slash - sb->buf) : 0;
-	sb->buf[sb->len] = '\0';
-}
-
-/*
- * Resolve every symlink of path inside the root; components that do not
- * exist (a file about to be created) are kept as they are.
- */
-static int
-resolve(const struct root *r, const char *path, char **out)
-{
-	struct strbuf done = STRBUF_INIT, todo = STRBUF_INIT;
-	size_t pos = 0;
-	int links = 0, err = 0;
-
-	sb_adds(&todo, path);
-	while (pos < todo.len) {
-		const char *c = todo.buf + pos;
-		size_t len = strcspn(c, "/"), mark;
-		struct stat st;
-		char *link;
-
-		pos += len + 1;
-		if (len == 0 || (len == 1 && c[0] == '.'))
-			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			pop(&done);
-			continue;
-		}
-		mark = done.len;
-		sb_addc(&done, '/');
-		sb_add(&done, c, len);
-		err = root_stat(r, done.buf, &st, false);
-		if (err == -ENOENT) {
-			err = 0;
-			continue;
-		}
-		if (err < 0)
-			break;
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		if (++links > ALLOW_MAX_LINKS) {
-			err = -ELOOP;
-			break;
-		}
-		err = root_readlink(r, done.buf, &link);
-		if (err < 0)
-			break;
-		done.len = link[0] == '/' ? 0 : mark;
-		done.buf[done.len] = '\0';
-		{
-			/* the target goes in front of what is left */
-			struct strbuf next = STRBUF_INIT;
-
-			sb_adds(&next, link);
-			if (pos < todo.len) {
-				sb_addc(&next, '/');
-				sb_adds(&next, todo.buf + pos);
-			}
-			sb_release(&todo);
-			todo = next;
-			pos = 0;
-		}
-		free(link);
-	}
-	sb_release(&todo);
-	if (err < 0) {
-		sb_release(&done);
-		return err;
-	}
-	if (done.len == 0)
-		sb_addc(&done, '/');
-	*out = sb_detach(&done);
-	return 0;
-}
-
 int
 allow_resolve(
     const struct root *r, const char *path, char **resolved, char **cause)
@@ -236,7 +147,7 @@ allow_resolve(
 			    "'%s' is not a file vfio-wizard may write", path);
 		return -EPERM;
 	}
-	err = resolve(r, path, &real);
+	err = root_resolve(r, path, &real);
 	if (err < 0) {
 		if (cause != NULL)
 			*cause = xasprintf(

@@ -29,25 +29,6 @@ struct journal {
 #define OP(name) \
 	(fsio_ops()->name != NULL ? fsio_ops()->name : fsio_default_ops.name)
 
-static int jfail(char **cause, int err, const char *fmt, ...) VW_PRINTF(3, 4);
-
-/* Fill *cause with "<what>: strerror" and return err. */
-static int
-jfail(char **cause, int err, const char *fmt, ...)
-{
-	va_list ap;
-	char *what;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		what = xvasprintf(fmt, ap);
-		va_end(ap);
-		*cause = xasprintf("%s: %s", what, strerror(-err));
-		free(what);
-	}
-	return err;
-}
-
 /* fsync through the ops; -errno. */
 static int
 sync_fd(int fd)
@@ -88,12 +69,12 @@ open_state_dir(const struct root *r, char **cause)
 	for (i = 0; i < nitems(dirs); i++) {
 		fd = root_openat(r, dirs[i].parent, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0)
-			return jfail(cause, fd, "cannot open directory '%s'",
-			    dirs[i].parent);
+			return fsio_fail(cause, fd,
+			    "cannot open directory '%s'", dirs[i].parent);
 		err = make_dir(fd, dirs[i].name, dirs[i].mode);
 		close(fd);
 		if (err < 0)
-			return jfail(cause, err,
+			return fsio_fail(cause, err,
 			    "cannot create directory '%s/%s'",
 			    strcmp(dirs[i].parent, "/") == 0 ? ""
 							     : dirs[i].parent,
@@ -108,7 +89,7 @@ open_state_dir(const struct root *r, char **cause)
 		return fd;
 	}
 	if (fd < 0)
-		return jfail(
+		return fsio_fail(
 		    cause, fd, "cannot open directory '%s'", JOURNAL_DIR);
 	return fd;
 }
@@ -152,7 +133,7 @@ check_regular(int fd, const char *what, char **cause)
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return jfail(cause, -errno, "cannot stat '%s'", what);
+		return fsio_fail(cause, -errno, "cannot stat '%s'", what);
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		if (cause != NULL)
 			*cause = xasprintf("'%s' is not a plain file with "
@@ -177,7 +158,7 @@ resume_file(struct journal *j, char **cause)
 	int err;
 
 	if ((err = read_fd(j->fd, &buf, &len)) < 0)
-		return jfail(cause, err, "cannot read '%s'", JOURNAL_PATH);
+		return fsio_fail(cause, err, "cannot read '%s'", JOURNAL_PATH);
 	err = journal_parse_valid(buf, len, &recs, &n, &tail, &valid, &why);
 	free(buf);
 	if (err < 0) {
@@ -192,10 +173,10 @@ resume_file(struct journal *j, char **cause)
 	jrec_free_all(recs, n);
 	if (tail == JOURNAL_TORN) {
 		if (ftruncate(j->fd, (off_t)valid) < 0)
-			return jfail(cause, -errno,
+			return fsio_fail(cause, -errno,
 			    "cannot drop the torn end of '%s'", JOURNAL_PATH);
 		if ((err = sync_fd(j->fd)) < 0)
-			return jfail(
+			return fsio_fail(
 			    cause, err, "cannot sync '%s'", JOURNAL_PATH);
 	}
 	return 0;
@@ -240,14 +221,14 @@ journal_open(const struct root *r, struct journal **out, char **cause)
 				*cause = xstrdup(
 				    "journal '" JOURNAL_PATH "' is a symlink");
 		} else
-			jfail(cause, err, "cannot open '%s'", JOURNAL_PATH);
+			fsio_fail(cause, err, "cannot open '%s'", JOURNAL_PATH);
 		goto fail;
 	}
 	if ((err = check_regular(j->fd, JOURNAL_PATH, cause)) < 0)
 		goto fail;
 	if (created) {
 		if ((err = sync_fd(j->dfd)) < 0) {
-			jfail(cause, err, "cannot sync '%s'", JOURNAL_DIR);
+			fsio_fail(cause, err, "cannot sync '%s'", JOURNAL_DIR);
 			goto fail;
 		}
 	} else if ((err = resume_file(j, cause)) < 0)
@@ -302,8 +283,9 @@ journal_append(struct journal *j, struct jrec *rec, char **cause)
 			(void)OP(fsync)(j->fd);
 		j->broken = true;
 		rec->seq = old;
-		return jfail(cause, err, "cannot write record %lu (%s) to '%s'",
-		    j->seq + 1, jrec_type_name(rec->type), JOURNAL_PATH);
+		return fsio_fail(cause, err,
+		    "cannot write record %lu (%s) to '%s'", j->seq + 1,
+		    jrec_type_name(rec->type), JOURNAL_PATH);
 	}
 	j->seq++;
 	{
@@ -330,10 +312,10 @@ journal_read(const struct root *r, struct jrec **recs, size_t *n,
 	if (fd == -ENOENT)
 		return fd;
 	if (fd < 0)
-		return jfail(cause, fd, "cannot open '%s'", JOURNAL_PATH);
+		return fsio_fail(cause, fd, "cannot open '%s'", JOURNAL_PATH);
 	err = check_regular(fd, JOURNAL_PATH, cause);
 	if (err == 0 && (err = read_fd(fd, &buf, &len)) < 0)
-		jfail(cause, err, "cannot read '%s'", JOURNAL_PATH);
+		fsio_fail(cause, err, "cannot read '%s'", JOURNAL_PATH);
 	close(fd);
 	if (err < 0)
 		return err;
@@ -378,14 +360,14 @@ journal_archive(const struct root *r, const char *txid, char **cause)
 	if ((dfd = open_state_dir(r, cause)) < 0)
 		return dfd;
 	if ((err = make_dir(dfd, "history", 0700)) < 0) {
-		jfail(cause, err, "cannot create directory '%s'",
+		fsio_fail(cause, err, "cannot create directory '%s'",
 		    JOURNAL_HISTORY);
 		goto out;
 	}
 	hfd = openat(
 	    dfd, "history", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (hfd < 0) {
-		err = jfail(cause, -errno, "cannot open directory '%s'",
+		err = fsio_fail(cause, -errno, "cannot open directory '%s'",
 		    JOURNAL_HISTORY);
 		goto out;
 	}
@@ -395,18 +377,18 @@ journal_archive(const struct root *r, const char *txid, char **cause)
 	else if (errno != ENOENT)
 		err = -errno;
 	if (err < 0) {
-		jfail(cause, err, "cannot archive the journal as '%s/%s'",
+		fsio_fail(cause, err, "cannot archive the journal as '%s/%s'",
 		    JOURNAL_HISTORY, name);
 		goto out;
 	}
 	if (OP(renameat)(dfd, JOURNAL_BASE, hfd, name) < 0) {
-		err = jfail(cause, -errno, "cannot move '%s' to '%s/%s'",
+		err = fsio_fail(cause, -errno, "cannot move '%s' to '%s/%s'",
 		    JOURNAL_PATH, JOURNAL_HISTORY, name);
 		goto out;
 	}
 	test_crash_point("journal archive");
 	if ((err = sync_fd(hfd)) < 0 || (err = sync_fd(dfd)) < 0)
-		jfail(cause, err, "cannot sync '%s'", JOURNAL_HISTORY);
+		fsio_fail(cause, err, "cannot sync '%s'", JOURNAL_HISTORY);
 out:
 	free(name);
 	if (hfd >= 0)

@@ -29,9 +29,6 @@
 
 #define YAML_BINARY_TAG "tag:yaml.org,2002:binary"
 
-/* The fsio ops in force (fsio.c; declared in src/core/fsio_priv.h). */
-const struct fsio_ops *fsio_ops(void);
-
 /* Append the text of one record (rec->seq included) to out. */
 int jrec_format(const struct jrec *, struct strbuf *out, char **cause);
 /* 0 when a record has the fields its type needs, else -EINVAL and *why. */

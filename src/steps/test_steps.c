@@ -83,7 +83,8 @@ modules_plan(const struct host *h, const struct choices *c,
 	(void)c;
 	err = ensure_lines(p, r, MODULES_LOAD, lines, "test-modules", cause);
 	if (err == 0)
-		plan_command(p, "test-modules", "rebuild the initramfs", cmd);
+		plan_command(
+		    p, "test-modules", _("rebuild the initramfs"), cmd);
 	return err;
 }
 
@@ -117,7 +118,7 @@ grub_plan(const struct host *h, const struct choices *c, const struct root *r,
 	free(next);
 	free(owned);
 	if (err == 0)
-		plan_command(p, "test-grub", "regenerate grub.cfg", cmd);
+		plan_command(p, "test-grub", _("regenerate grub.cfg"), cmd);
 	return err;
 }
 
@@ -140,7 +141,8 @@ modprobe_plan(const struct host *h, const struct choices *c,
 		err = ensure_lines(
 		    p, r, MODULES_LOAD, more, "test-modprobe", cause);
 	if (err == 0)
-		plan_command(p, "test-modprobe", "rebuild the initramfs", cmd);
+		plan_command(
+		    p, "test-modprobe", _("rebuild the initramfs"), cmd);
 	return err;
 }
 

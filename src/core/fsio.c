@@ -12,6 +12,7 @@
  */
 #include "vfio-wizard/fsio.h"
 #include "vfio-wizard/root.h"
+#include "vfio-wizard/testhook.h"
 #include "fsio_priv.h"
 
 #include <errno.h>
@@ -50,14 +51,122 @@ fsio_set_ops(const struct fsio_ops *ops)
 	cur_ops = ops != NULL ? ops : &fsio_default_ops;
 }
 
+/* The call a test left NULL falls back to the real one. */
+#define CUR(name) \
+	(cur_ops->name != NULL ? cur_ops->name : fsio_default_ops.name)
+
+/*
+ * The fault-injection wrappers (VFIO_WIZARD_TEST_FAULT, testhook.h): each
+ * counts the call, then fails it or passes it on to the ops in force.
+ */
+static int
+fault_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int err = test_fault_point("open", dirfd, path);
+
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return CUR(openat)(dirfd, path, flags, mode);
+}
+
+/* SHORT writes half the bytes; the write after that fails with EIO. */
+static ssize_t
+fault_write(int fd, const void *buf, size_t len)
+{
+	static bool short_done;
+	int err = test_fault_point("write", fd, NULL);
+
+	if (short_done) {
+		short_done = false;
+		err = EIO;
+	}
+	if (err == TEST_FAULT_SHORT && len >= 2) {
+		short_done = true;
+		return CUR(write)(fd, buf, len / 2);
+	}
+	if (err != 0) {
+		errno = err == TEST_FAULT_SHORT ? EIO : err;
+		return -1;
+	}
+	return CUR(write)(fd, buf, len);
+}
+
+static int
+fault_fsync(int fd)
+{
+	int err = test_fault_point("fsync", fd, NULL);
+
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return CUR(fsync)(fd);
+}
+
+static int
+fault_renameat(int olddirfd, const char *old, int newdirfd, const char *new)
+{
+	int err = test_fault_point("rename", newdirfd, new);
+
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return CUR(renameat)(olddirfd, old, newdirfd, new);
+}
+
+static int
+fault_unlinkat(int dirfd, const char *path, int flags)
+{
+	int err = test_fault_point("unlink", dirfd, path);
+
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return CUR(unlinkat)(dirfd, path, flags);
+}
+
+static int
+pass_fchown(int fd, uid_t uid, gid_t gid)
+{
+	return CUR(fchown)(fd, uid, gid);
+}
+
+static int
+pass_fchmod(int fd, mode_t mode)
+{
+	return CUR(fchmod)(fd, mode);
+}
+
+static int
+pass_close(int fd)
+{
+	return CUR(close)(fd);
+}
+
+static const struct fsio_ops fault_ops = {
+    .openat = fault_openat,
+    .write = fault_write,
+    .fsync = fault_fsync,
+    .renameat = fault_renameat,
+    .unlinkat = fault_unlinkat,
+    .fchown = pass_fchown,
+    .fchmod = pass_fchmod,
+    .close = pass_close,
+};
+
 const struct fsio_ops *
 fsio_ops(void)
 {
-	return cur_ops;
+	return test_fault_enabled() ? &fault_ops : cur_ops;
 }
 
-/* The call a test left NULL falls back to the real one. */
-#define OP(name) (cur_ops->name != NULL ? cur_ops->name : fsio_default_ops.name)
+/* The call in force: through fsio_ops(), so faults are injected. */
+#define OP(name) \
+	(fsio_ops()->name != NULL ? fsio_ops()->name : fsio_default_ops.name)
 
 int
 fsio_fail(char **cause, int err, const char *fmt, ...)

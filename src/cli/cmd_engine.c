@@ -7,12 +7,14 @@
 #include "cli.h"
 #include "vfio-wizard/engine.h"
 #include "vfio-wizard/host.h"
+#include "vfio-wizard/journal.h"
 #include "vfio-wizard/kb.h"
 #include "vfio-wizard/root.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void
@@ -143,10 +145,18 @@ cmd_plan_apply(const struct cli_opts *o, bool apply)
 	}
 	if (engine_apply(
 		src.root, h, &c, steps_all(), &p, &cli_ui, &oc, &cause) < 0) {
+		struct stat st;
+
 		cli_error("%s", cause);
-		cli_error("%s", _("the journal keeps what was done: "
-				  "'vfio-wizard status' shows it, 'resume' "
-				  "continues, 'undo' takes it back"));
+		/* a fault before the first record leaves no transaction */
+		if (root_stat(src.root, JOURNAL_PATH, &st, true) == 0 &&
+		    st.st_size > 0)
+			cli_error("%s", _("the journal keeps what was done: "
+					  "'vfio-wizard status' shows it, "
+					  "'resume' continues, 'undo' takes it "
+					  "back"));
+		else
+			cli_error("%s", _("nothing was changed"));
 	}
 	rc = outcome_exit(oc);
 out:

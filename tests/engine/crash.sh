@@ -14,6 +14,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
+. "$top_srcdir/tests/lib/engine.sh"
 
 wizard=$(tw_abs "$top_builddir/vfio-wizard")
 spec=$(tw_abs "$top_srcdir/tests/hosts/i7-4770-pve8.yaml")
@@ -34,30 +35,6 @@ export TMPDIR
 
 "$wizard" replay "$spec" "$work/pristine" || tap_bail "replay failed"
 tree_manifest "$work/pristine" >"$work/orig"
-
-fresh() {
-	rm -rf "$work/root"
-	cp -a "$work/pristine" "$work/root"
-}
-
-# run [VAR=VALUE...] -- ARGS: the wizard on the tree; status in $status
-run() {
-	env_=
-	while [ "$1" != "--" ]; do
-		env_="$env_ $1"
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	env $env_ "$wizard" --root "$work/root" "$@" >"$work/out" 2>&1 </dev/null
-	status=$?
-}
-
-# no temporary file of fsio or pmxcfs left anywhere in the tree
-clean_tree() {
-	[ -z "$(find "$work/root" -name '*.vw-*' -o -name '*.tmp.[0-9]*' |
-		head -1)" ]
-}
 
 fresh
 run VFIO_WIZARD_TEST_CRASH_LOG="$work/points" -- apply --yes --vm 100

@@ -22,6 +22,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
+. "$top_srcdir/tests/lib/engine.sh"
 
 wizard=$(tw_abs "$top_builddir/vfio-wizard")
 spec=$(tw_abs "$top_srcdir/tests/hosts/i7-4770-pve8.yaml")
@@ -45,36 +46,10 @@ export TMPDIR
 	tap_bail "replay failed"
 tree_manifest "$work/pristine" >"$work/orig"
 
-fresh() {
-	rm -rf "$work/root"
-	cp -a "$work/pristine" "$work/root"
-}
-
-# run [VAR=VALUE...] -- ARGS: the wizard on the tree; status in $status,
-# stdout in $work/out, stderr in $work/err
-run() {
-	env_=
-	while [ "$1" != "--" ]; do
-		env_="$env_ $1"
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	env $env_ "$wizard" --root "$work/root" "$@" \
-		>"$work/out" 2>"$work/err" </dev/null
-	status=$?
-}
-
 # a sanitizer report or a signal in the last run
 crashed() {
 	[ "$status" -ge 128 ] ||
 		grep -q 'Sanitizer\|runtime error:' "$work/err" "$work/out"
-}
-
-# no temporary file of fsio or pmxcfs left anywhere in the tree
-clean_tree() {
-	[ -z "$(find "$work/root" -name '*.vw-*' -o -name '*.tmp.[0-9]*' |
-		head -1)" ]
 }
 
 # every entry of manifest $1 is as in $work/orig or in $work/applied (an

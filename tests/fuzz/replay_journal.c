@@ -15,6 +15,11 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
+/* Built once per codec with -DREPLAY_CORPUS="<name>" (see Makefile.am). */
+#ifndef REPLAY_CORPUS
+#define REPLAY_CORPUS "journal"
+#endif
+
 static int ntest;
 
 /* Feed one file; false when it cannot be read. */
@@ -98,8 +103,8 @@ main(int argc, char **argv)
 		for (i = 1; i < argc; i++)
 			bad += feed(argv[i]);
 	} else {
-		char *dir =
-		    xasprintf("%s/tests/fuzz/corpus/journal", top ? top : ".");
+		char *dir = xasprintf(
+		    "%s/tests/fuzz/corpus/" REPLAY_CORPUS, top ? top : ".");
 
 		bad = feed(dir);
 		free(dir);

@@ -59,6 +59,8 @@ struct modprobe_line {
 	size_t len;
 	unsigned lineno; /* first physical line, from 1 */
 	unsigned n_phys; /* physical lines it spans */
+	bool open;	 /* the input ends inside it after a backslash: whatever
+			    follows would be joined to it */
 	char *text;	 /* logical text: joined, unescaped, no terminator */
 	char *directive; /* the first word, NULL for blank lines */
 	char *module;	 /* the module ('-' turned into '_'); alias: the

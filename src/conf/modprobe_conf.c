@@ -58,15 +58,19 @@ modprobe_name_eq(const char *a, const char *b)
  * its text (NUL-terminated, may hold NUL bytes) and counts physical lines.
  */
 static char *
-read_logical(const char *text, size_t len, size_t *pos, unsigned *n_phys)
+read_logical(
+    const char *text, size_t len, size_t *pos, unsigned *n_phys, bool *open)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t p = *pos;
+	bool joined = false;
 
 	*n_phys = 0;
+	*open = false;
 	while (p < len) {
 		char c = text[p++];
 
+		joined = false;
 		if (c == '\n')
 			break;
 		if (c != '\\') {
@@ -75,14 +79,18 @@ read_logical(const char *text, size_t len, size_t *pos, unsigned *n_phys)
 		}
 		if (p == len) {
 			sb_addc(&sb, (char)0xff); /* kmod stores (char)EOF */
+			*open = true;
 			break;
 		}
 		c = text[p++];
-		if (c == '\n')
+		if (c == '\n') {
 			(*n_phys)++;
-		else
+			joined = true;
+		} else
 			sb_addc(&sb, c);
 	}
+	if (joined && p == len)
+		*open = true;
 	(*n_phys)++;
 	*pos = p;
 	if (sb.buf == NULL)
@@ -249,7 +257,7 @@ modprobe_conf_parse(const char *text, size_t len)
 		size_t start = pos;
 
 		memset(&l, 0, sizeof l);
-		l.text = read_logical(text, len, &pos, &l.n_phys);
+		l.text = read_logical(text, len, &pos, &l.n_phys, &l.open);
 		l.raw = xmalloc(pos - start + 1);
 		memcpy(l.raw, text + start, pos - start);
 		l.raw[pos - start] = '\0';

@@ -62,21 +62,13 @@ name_check(const char *name, char **cause)
 }
 
 /*
- * Refuse edits of a file whose last line ends in a backslash with no
- * newline: anything appended would be joined to it.
+ * Refuse edits of a file that ends inside a line continuation: anything
+ * appended would be joined to its last line.
  */
 static int
 editable(const struct modprobe_conf *mc, char **cause)
 {
-	const struct modprobe_line *l;
-	size_t n = 0;
-
-	if (mc->n_lines == 0)
-		return 0;
-	l = &mc->lines[mc->n_lines - 1];
-	while (n < l->len && l->raw[l->len - 1 - n] == '\\')
-		n++;
-	if (n % 2 == 1) {
+	if (mc->n_lines > 0 && mc->lines[mc->n_lines - 1].open) {
 		*cause = xstrdup("the file ends with a line continuation");
 		return -EINVAL;
 	}

@@ -198,6 +198,11 @@ test_edit(void **state)
 	assert_int_equal(modprobe_conf_add_blacklist(mc, "b", &cause), -EINVAL);
 	free(cause);
 	modprobe_conf_free(mc);
+	mc = modprobe_conf_parse("blacklist a\\\n", 13);
+	assert_true(mc->lines[0].open);
+	assert_int_equal(modprobe_conf_add_blacklist(mc, "b", &cause), -EINVAL);
+	free(cause);
+	modprobe_conf_free(mc);
 
 	/* an empty file gets its first line */
 	mc = modprobe_conf_parse("", 0);

@@ -344,6 +344,10 @@ run_start(const struct root *r, const char *path, const char *const *argv,
 	ssize_t n;
 	int child_err;
 
+	/*
+	 * The child's stdin is this machine's /dev/null, not a host file read
+	 * through the root: a device of the process, like its pipe.
+	 */
 	devnull = fd_above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
 	if (devnull < 0 || pipe2(pipefd, O_CLOEXEC) < 0 ||
 	    (pipefd[0] = fd_above_stdio(pipefd[0])) < 0 ||

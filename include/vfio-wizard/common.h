@@ -46,6 +46,8 @@ char *xvasprintf(const char *, va_list) VW_PRINTF(1, 0);
 
 /* Free a NULL-terminated or counted vector of strings. */
 void strv_free(char **, size_t);
+/* True when the counted vector holds a string equal to s. */
+bool strv_has(char *const *, size_t, const char *s);
 
 /* True when s starts with prefix. */
 bool str_startswith(const char *s, const char *prefix);

@@ -37,16 +37,24 @@ struct plan_command {
 	char *why;   /* translated, one line */
 };
 
+/* Something the user should read before applying (why, conflicts). */
+struct plan_note {
+	char *step; /* the step that wrote it */
+	char *text; /* translated, one or more sentences */
+};
+
 struct plan {
 	struct file_change *files;
 	size_t n_files;
 	struct plan_command *cmds;
 	size_t n_cmds;
+	struct plan_note *notes; /* shown by plan_render, never journaled */
+	size_t n_notes;
 };
 
-#define PLAN_INIT                \
-	{                        \
-		NULL, 0, NULL, 0 \
+#define PLAN_INIT                         \
+	{                                 \
+		NULL, 0, NULL, 0, NULL, 0 \
 	}
 
 void plan_free(struct plan *);
@@ -68,8 +76,16 @@ int plan_set(struct plan *, const struct root *, const char *path,
 /* Ask for a command (kept once, by argv). */
 void plan_command(
     struct plan *, const char *step, const char *why, const char *const *argv);
+/*
+ * Add a note: why the plan looks as it does (a binding by address instead
+ * of by ID, a conflicting line elsewhere, with its file and line). Notes
+ * are shown with the plan; they do not make it non-empty. A note with the
+ * same text is kept once.
+ */
+void plan_note(struct plan *, const char *step, const char *fmt, ...)
+    VW_PRINTF(3, 4);
 bool plan_empty(const struct plan *);
-/* Unified diff of every file change, then the commands. */
+/* Unified diff of every file change, then the commands, then the notes. */
 void plan_render(const struct plan *, struct strbuf *);
 /* Unified diff of two texts, with the given labels (3 lines of context). */
 void diff_unified(const char *a, size_t alen, const char *b, size_t blen,

@@ -35,6 +35,11 @@ plan_free(struct plan *p)
 		free(p->cmds[i].why);
 	}
 	free(p->cmds);
+	for (i = 0; i < p->n_notes; i++) {
+		free(p->notes[i].step);
+		free(p->notes[i].text);
+	}
+	free(p->notes);
 	memset(p, 0, sizeof *p);
 }
 
@@ -170,6 +175,38 @@ plan_empty(const struct plan *p)
 }
 
 void
+plan_note(struct plan *p, const char *step, const char *fmt, ...)
+{
+	struct plan_note n;
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	n.text = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (i = 0; i < p->n_notes; i++) {
+		if (strcmp(p->notes[i].text, n.text) == 0) {
+			free(n.text);
+			return;
+		}
+	}
+	n.step = xstrdup(step);
+	ARRAY_PUSH(p->notes, p->n_notes, n);
+}
+
+static void
+render_notes(const struct plan *p, struct strbuf *out)
+{
+	size_t i;
+
+	if (p->n_notes == 0)
+		return;
+	sb_addf(out, "\n%s\n", _("Notes:"));
+	for (i = 0; i < p->n_notes; i++)
+		sb_addf(out, "  - %s\n", p->notes[i].text);
+}
+
+void
 plan_render(const struct plan *p, struct strbuf *out)
 {
 	size_t i, j;
@@ -178,6 +215,7 @@ plan_render(const struct plan *p, struct strbuf *out)
 		sb_addf(out, "%s\n",
 		    _("Nothing to do: the host already has "
 		      "every change."));
+		render_notes(p, out);
 		return;
 	}
 	for (i = 0; i < p->n_files; i++) {
@@ -192,8 +230,10 @@ plan_render(const struct plan *p, struct strbuf *out)
 		free(la);
 		free(lb);
 	}
-	if (p->n_cmds == 0)
+	if (p->n_cmds == 0) {
+		render_notes(p, out);
 		return;
+	}
 	sb_addf(out, "\n%s\n",
 	    _("Commands, run once each after the files "
 	      "are written:"));
@@ -206,4 +246,5 @@ plan_render(const struct plan *p, struct strbuf *out)
 			sb_addf(out, "    # %s", p->cmds[i].why);
 		sb_addc(out, '\n');
 	}
+	render_notes(p, out);
 }

@@ -22,18 +22,6 @@ vpush(char ***v, size_t *n, char *s)
 	ARRAY_PUSH(*v, *n, s);
 }
 
-static bool
-strv_has(char **v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(v[i], s) == 0)
-			return true;
-	}
-	return false;
-}
-
 static void
 find_companions(
     const struct host *h, const struct pci_device *d, struct verdict *v)

@@ -6,6 +6,7 @@
 #define VW_STEPS_H
 
 #include "vfio-wizard/check.h"
+#include "vfio-wizard/step.h"
 
 /*
  * The value of the last "key=value" (or "" for a bare "key") on a kernel
@@ -17,5 +18,9 @@ bool kparam_has(const char *cmdline, const char *key, const char *item);
 
 bool host_is_intel(const struct host *);
 bool host_is_amd(const struct host *);
+
+/* The real steps, in the order the wizard walks them (steps_all.c). */
+extern const struct step step_cmdline; /* step_cmdline.c */
+extern const struct step step_modules; /* step_modules.c */
 
 #endif

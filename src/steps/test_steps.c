@@ -226,15 +226,3 @@ steps_for_tests(void)
 
 	return steps;
 }
-
-const struct step *const *
-steps_all(void)
-{
-	/* the real steps arrive with issues 4 and 5 */
-	static const struct step *const steps[] = {NULL};
-	const char *t = getenv("VFIO_WIZARD_TEST_STEPS");
-
-	if (t != NULL && strcmp(t, "1") == 0)
-		return steps_for_tests();
-	return steps;
-}

@@ -32,6 +32,7 @@
 #include "vfio-wizard/kb.h"
 
 struct host;
+struct kb;
 struct root;
 struct choices;
 struct pci_device;
@@ -67,6 +68,16 @@ struct selection {
 	{                                                           \
 		NULL, 0, NULL, MODE_VFIO, 0, NULL, 0, NULL, NULL, 0 \
 	}
+
+/*
+ * Judge and complete the choices before planning (choose.c): a chosen
+ * device that the check says cannot be passed through is refused (-EPERM,
+ * the first blocker in *cause); without "mode=", the knowledge base's
+ * recommended mode for the chosen iGPU is added; a mode the iGPU cannot
+ * use on this host is refused (-EINVAL). The engine tests' steps skip it.
+ */
+int choices_complete(
+    const struct host *, const struct kb *, struct choices *, char **cause);
 
 int selection_resolve(const struct host *, const struct root *,
     const struct choices *, struct selection *, char **cause);

@@ -25,11 +25,14 @@ struct cli_opts {
 	const char *kb_path; /* --kb FILE (tests) */
 	const char *mode;    /* --mode MODE */
 	const char *vm;	     /* --vm ID */
+	const char *vfs;     /* --vfs N (SR-IOV) */
 	bool json;
 	bool yes;	      /* --yes: no confirmation */
 	bool force;	      /* --force: undo over changed files */
 	const char **devices; /* --device BDF, repeatable */
 	size_t n_devices;
+	const char **blacklist; /* --blacklist MODULE, repeatable */
+	size_t n_blacklist;
 };
 
 /* A host tree to probe: the real root, a given dir, or a replayed spec. */

@@ -10,6 +10,8 @@
 #include "vfio-wizard/journal.h"
 #include "vfio-wizard/kb.h"
 #include "vfio-wizard/root.h"
+#include "vfio-wizard/selection.h"
+#include <errno.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +52,19 @@ choices_from(const struct cli_opts *o, struct choices *c)
 		choices_add(c, "mode", o->mode);
 	if (o->vm != NULL)
 		choices_add(c, "vm", o->vm);
+	if (o->vfs != NULL)
+		choices_add(c, "vfs", o->vfs);
+	for (i = 0; i < o->n_blacklist; i++)
+		choices_add(c, "blacklist", o->blacklist[i]);
 }
 
-/* Open the source and probe the host; the caller frees both. */
+/*
+ * Open the source and probe the host; the caller frees both. With c, the
+ * choices are judged and completed against the host too (choose.c).
+ */
 static int
-load_host(const struct cli_opts *o, struct cli_source *src, struct host **h)
+load_host(const struct cli_opts *o, struct cli_source *src, struct host **h,
+    struct choices *c)
 {
 	struct kb *kb = NULL;
 	char *cause = NULL, *path;
@@ -67,6 +77,8 @@ load_host(const struct cli_opts *o, struct cli_source *src, struct host **h)
 		err = cli_source_open(o, src, &cause);
 	if (err == 0)
 		err = host_probe(src->root, kb, h, &cause);
+	if (err == 0 && c != NULL)
+		err = choices_complete(*h, kb, c, &cause);
 	kb_free(kb);
 	if (err < 0) {
 		cli_error("%s", cause);
@@ -123,12 +135,14 @@ cmd_plan_apply(const struct cli_opts *o, bool apply)
 	struct host *h = NULL;
 	enum engine_outcome oc;
 	char *cause = NULL;
-	int rc = EXIT_ERROR;
+	int rc = EXIT_ERROR, err;
 
 	memset(&src, 0, sizeof src);
-	if (load_host(o, &src, &h) < 0)
-		goto out;
 	choices_from(o, &c);
+	if ((err = load_host(o, &src, &h, &c)) < 0) {
+		rc = err == -EPERM ? EXIT_BLOCKED : EXIT_ERROR;
+		goto out;
+	}
 	if (engine_plan(src.root, h, &c, steps_all(), &p, &cause) < 0) {
 		cli_error("%s", cause);
 		goto out;
@@ -179,7 +193,7 @@ cmd_resume(const struct cli_opts *o)
 	int rc = EXIT_ERROR;
 
 	memset(&src, 0, sizeof src);
-	if (load_host(o, &src, &h) == 0) {
+	if (load_host(o, &src, &h, NULL) == 0) {
 		if (engine_resume(
 			src.root, h, steps_all(), &cli_ui, &oc, &cause) < 0)
 			cli_error("%s", cause);

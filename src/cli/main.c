@@ -55,6 +55,9 @@ usage(FILE *f)
 	      "through (repeatable)\n"
 	      "  --mode MODE       legacy-igd, gvt-g, sr-iov or vfio\n"
 	      "  --vm ID           the VM to pass the device to\n"
+	      "  --vfs N           SR-IOV: how many virtual functions\n"
+	      "  --blacklist MOD   also blacklist this driver "
+	      "(repeatable)\n"
 	      "  --yes             apply without asking\n"
 	      "  --force           undo even files changed since\n"
 	      "  --json            print JSON for scripts\n"
@@ -92,6 +95,8 @@ main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"mode", required_argument, NULL, 'm'},
 	    {"vm", required_argument, NULL, 'v'},
+	    {"vfs", required_argument, NULL, 'F'},
+	    {"blacklist", required_argument, NULL, 'B'},
 	    {"yes", no_argument, NULL, 'y'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
@@ -133,6 +138,12 @@ main(int argc, char **argv)
 		case 'v':
 			o.vm = optarg;
 			break;
+		case 'F':
+			o.vfs = optarg;
+			break;
+		case 'B':
+			ARRAY_PUSH(o.blacklist, o.n_blacklist, optarg);
+			break;
 		case 'y':
 			o.yes = true;
 			break;
@@ -154,10 +165,12 @@ main(int argc, char **argv)
 		cli_error("%s", _("--root, --replay and --demo exclude each "
 				  "other"));
 		free(o.devices);
+		free(o.blacklist);
 		return EXIT_USAGE;
 	}
 	if (o.demo != NULL && strcmp(o.demo, "list") == 0) {
 		free(o.devices);
+		free(o.blacklist);
 		return demo_list(o.json);
 	}
 	if (optind >= argc) {
@@ -167,6 +180,7 @@ main(int argc, char **argv)
 		      "command"));
 		usage(stderr);
 		free(o.devices);
+		free(o.blacklist);
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind];
@@ -197,5 +211,6 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	free(o.devices);
+	free(o.blacklist);
 	return rc;
 }

@@ -1,0 +1,155 @@
+#!/bin/sh
+# hosts.sh: the real steps (kernel command line, modules and initramfs) end
+# to end on every fixture host, each run under the tripwire. Per scenario
+# (a host and the choices an administrator would make there): the plan
+# equals its golden text; apply --yes writes exactly the golden change of
+# the tree (a recursive diff of the files) and runs the golden commands,
+# each once; its verify lines are golden too; a second plan is empty; undo
+# gives back the original tree byte for byte. Scenarios the wizard must
+# refuse (a CPU without VT-d, a device sharing its IOMMU group with the
+# boot disk's controller, a driver the host still needs) fail with the
+# golden message and change nothing.
+#
+# UPDATE_GOLDEN=1 rewrites the golden files from this run.
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/tripwire.sh"
+. "$top_srcdir/tests/lib/tree.sh"
+
+wizard=$(tw_abs "$top_builddir/vfio-wizard")
+golden=$(tw_abs "$top_srcdir/tests/steps/golden")
+hosts=$(tw_abs "$top_srcdir/tests/hosts")
+LC_ALL=C
+LANGUAGE=
+VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
+export LC_ALL LANGUAGE VFIO_WIZARD_DATADIR
+unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR VFIO_WIZARD_TEST_STEPS
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vw-steps.XXXXXX") || tap_bail mktemp
+trap 'rm -rf "$work"' EXIT
+work=$(cd "$work" && pwd -P)
+TMPDIR=$work/tmp
+mkdir "$TMPDIR"
+export TMPDIR
+
+# wiz OUT ARGS...: the wizard on $root under the tripwire; stdout+stderr
+# to OUT, the exit status in $status.
+wiz() {
+	w_out=$1
+	shift
+	tw_run "$root" "$wizard" --root "$root" "$@" >"$w_out" 2>&1 </dev/null
+	w_rc=$?
+	status=$tw_status
+	if [ "$w_rc" -eq 99 ]; then
+		tap_not_ok "$name: tripwire: $* stayed inside the root"
+		tap_diag_file "$w_out"
+	fi
+}
+
+# golden FILE DESC: compare $work/FILE with golden/$name.FILE
+golden() {
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$work/$1" "$golden/$name.$1"
+	fi
+	tap_same_file "$golden/$name.$1" "$work/$1" "$name: $2"
+}
+
+expect_status() {
+	if [ "$status" -eq "$1" ]; then
+		tap_ok "$name: $2 (exit $1)"
+	else
+		tap_not_ok "$name: $2 (exit $1, got $status)"
+		tap_diag_file "$3"
+	fi
+}
+
+# The tree's files as a diff against the pristine copy: what apply wrote.
+tree_diff() {
+	(cd "$work" && diff -ruN --no-dereference \
+		-x vfio-wizard -x vfio-wizard-fake-commands.log -x lock \
+		pristine root) | sed -e 's/^\(---\|+++\) \([^\t]*\)\t.*/\1 \2/'
+}
+
+# scenario NAME HOST ARGS...: plan, apply, re-plan, undo.
+scenario() {
+	name=$1
+	spec=$hosts/$2.yaml
+	shift 2
+	root=$work/root
+	rm -rf "$root" "$work/pristine"
+	"$wizard" replay "$spec" "$root" >/dev/null ||
+		tap_bail "$name: replay failed"
+	cp -a "$root" "$work/pristine"
+	tree_manifest "$root" >"$work/orig"
+
+	wiz "$work/plan" plan "$@"
+	expect_status 0 "plan" "$work/plan"
+	golden plan "the plan equals its golden text"
+	if grep -q "^Nothing to do" "$work/plan"; then
+		return
+	fi
+	wiz "$work/apply" apply --yes "$@"
+	expect_status 4 "apply --yes says a reboot is needed" "$work/apply"
+	grep -v "^transaction " "$work/apply" >"$work/apply.out"
+	mv "$work/apply.out" "$work/apply"
+	golden apply "apply's progress and verify lines are golden"
+	tree_diff >"$work/tree"
+	golden tree "apply wrote exactly the golden files"
+	cp "$root/var/log/vfio-wizard-fake-commands.log" "$work/commands" \
+		2>/dev/null || : >"$work/commands"
+	golden commands "the golden commands ran, each once"
+	wiz "$work/plan2" plan "$@"
+	if grep -q "^Nothing to do" "$work/plan2"; then
+		tap_ok "$name: a second plan is empty"
+	else
+		tap_not_ok "$name: a second plan is empty"
+		tap_diag_file "$work/plan2"
+	fi
+	wiz "$work/undo" undo
+	expect_status 0 "undo" "$work/undo"
+	tree_manifest "$root" >"$work/t"
+	tap_same_file "$work/orig" "$work/t" \
+		"$name: undo gives back the original tree"
+}
+
+# refused NAME HOST STATUS ARGS...: plan and apply refuse, nothing changes.
+refused() {
+	name=$1
+	spec=$hosts/$2.yaml
+	want=$3
+	shift 3
+	root=$work/root
+	rm -rf "$root"
+	"$wizard" replay "$spec" "$root" >/dev/null ||
+		tap_bail "$name: replay failed"
+	tree_manifest "$root" >"$work/orig"
+	wiz "$work/refusal" apply --yes "$@"
+	expect_status "$want" "apply is refused" "$work/refusal"
+	golden refusal "the refusal says why"
+	tree_manifest "$root" >"$work/t"
+	tap_same_file "$work/orig" "$work/t" "$name: nothing changed"
+}
+
+# Haswell, GRUB on BIOS, kernel 6.5 not default-on: legacy IGD with the
+# HDMI audio function.
+scenario i7-4770-legacy i7-4770-pve8 --device 00:02.0 --device 00:03.0
+# The same host with the IOMMU alone (no device chosen yet).
+scenario i7-4770-iommu i7-4770-pve8
+# Already set up by hand: nothing to do.
+scenario i7-4770-done i7-4770-pve8-done --device 00:02.0 --device 00:03.0
+# Comet Lake, ZFS on UEFI: systemd-boot's /etc/kernel/cmdline.
+scenario cometlake-sdboot cometlake-zfs-sdboot --device 00:02.0
+# Alder Lake: SR-IOV, the host keeps the GPU.
+scenario alderlake-sriov alderlake-uefi-grub --device 00:02.0
+# AMD with an NVIDIA card and its audio function.
+scenario ryzen-nvidia ryzen-nvidia --device 05:00.0 --device 05:00.1
+# Proxmox VE 7, kernel 5.15: vfio_virqfd still exists.
+scenario pve7-kernel515 pve7-kernel515 --device 00:02.0
+# Refusals: no VT-d; the boot disk's controller in the GPU's group; a
+# driver the host still needs.
+refused i7-4770k-novtd i7-4770k-pve8 3 --device 00:02.0
+refused shared-group shared-group-sata 3 --device 06:00.0 --device 06:00.1
+refused blacklist-needed i7-4770-pve8 1 --device 00:02.0 \
+	--device 00:03.0 --blacklist snd_hda_intel
+tap_done

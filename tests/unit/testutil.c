@@ -3,7 +3,9 @@
  */
 #include "testutil.h"
 #include "vfio-wizard/host.h"
+#include "vfio-wizard/kb.h"
 #include "vfio-wizard/root.h"
+#include "vfio-wizard/spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,4 +181,38 @@ fx_has_problem(const struct host *h, const char *text)
 			return true;
 	}
 	return false;
+}
+
+void
+fx_host_load(struct fx_host *f, const char *name)
+{
+	struct host_spec *spec = NULL;
+	char *path, *cause = NULL;
+
+	memset(f, 0, sizeof *f);
+	path = xasprintf("%s/tests/hosts/%s.yaml", fx_srcdir(), name);
+	if (spec_load(path, &spec, &cause) < 0 ||
+	    spec_replay_temp(spec, &f->dir, &cause) < 0)
+		fail_msg("%s: %s", path, cause);
+	spec_free(spec);
+	free(path);
+	path = xasprintf("%s/data/hardware.yaml", fx_srcdir());
+	if (kb_load(path, &f->kb, &cause) < 0)
+		fail_msg("%s: %s", path, cause);
+	free(path);
+	assert_int_equal(root_open(f->dir, &f->root), 0);
+	if (host_probe(f->root, f->kb, &f->host, &cause) < 0)
+		fail_msg("%s: %s", name, cause);
+}
+
+void
+fx_host_free(struct fx_host *f)
+{
+	host_free(f->host);
+	root_free(f->root);
+	kb_free(f->kb);
+	if (f->dir != NULL)
+		spec_remove_tree(f->dir);
+	free(f->dir);
+	memset(f, 0, sizeof *f);
 }

@@ -36,6 +36,20 @@ struct root;
  */
 struct host *fx_probe(const char *dir,
     void (*probe)(struct host *, const struct root *), struct host *h);
+/*
+ * A fixture host of tests/hosts/ (name without .yaml), replayed into a
+ * fresh directory under $TMPDIR, opened and fully probed with the
+ * knowledge base of data/. fx_host_free() removes the tree again.
+ */
+struct fx_host {
+	char *dir;
+	struct root *root;
+	struct host *host;
+	struct kb *kb;
+};
+void fx_host_load(struct fx_host *, const char *name);
+void fx_host_free(struct fx_host *);
+
 /* True when one of the host's probe problems mentions text. */
 bool fx_has_problem(const struct host *, const char *text);
 

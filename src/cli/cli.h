@@ -26,6 +26,7 @@ struct cli_opts {
 	const char *mode;    /* --mode MODE */
 	const char *vm;	     /* --vm ID */
 	const char *vfs;     /* --vfs N (SR-IOV) */
+	const char *answers; /* --answers FILE.yaml */
 	bool json;
 	bool yes;	      /* --yes: no confirmation */
 	bool force;	      /* --force: undo over changed files */
@@ -48,6 +49,10 @@ void cli_source_close(struct cli_source *);
 const char *demo_dir(void);
 int demo_list(bool json);
 char *demo_spec_path(const char *name, char **cause);
+
+struct choices;
+/* Add the choices of an answers file (answers.c); -errno with *cause. */
+int answers_load(const char *path, struct choices *, char **cause);
 
 int cmd_check(const struct cli_opts *);
 int cmd_replay(const struct cli_opts *, int argc, char **argv);

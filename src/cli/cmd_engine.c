@@ -37,12 +37,19 @@ output(const char *chunk, size_t len, void *arg)
 
 static const struct engine_ui cli_ui = {say, output, NULL};
 
-static void
+/* The answers file first, then the options (a later item wins). */
+static int
 choices_from(const struct cli_opts *o, struct choices *c)
 {
 	size_t i;
 	char addr[PCI_ADDR_LEN];
+	char *cause = NULL;
 
+	if (o->answers != NULL && answers_load(o->answers, c, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return -EINVAL;
+	}
 	for (i = 0; i < o->n_devices; i++)
 		choices_add(c, "device",
 		    pci_address_parse(o->devices[i], addr) == 0
@@ -56,6 +63,7 @@ choices_from(const struct cli_opts *o, struct choices *c)
 		choices_add(c, "vfs", o->vfs);
 	for (i = 0; i < o->n_blacklist; i++)
 		choices_add(c, "blacklist", o->blacklist[i]);
+	return 0;
 }
 
 /*
@@ -138,7 +146,10 @@ cmd_plan_apply(const struct cli_opts *o, bool apply)
 	int rc = EXIT_ERROR, err;
 
 	memset(&src, 0, sizeof src);
-	choices_from(o, &c);
+	if (choices_from(o, &c) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if ((err = load_host(o, &src, &h, &c)) < 0) {
 		rc = err == -EPERM ? EXIT_BLOCKED : EXIT_ERROR;
 		goto out;

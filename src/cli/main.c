@@ -58,6 +58,8 @@ usage(FILE *f)
 	      "  --vfs N           SR-IOV: how many virtual functions\n"
 	      "  --blacklist MOD   also blacklist this driver "
 	      "(repeatable)\n"
+	      "  --answers FILE    take the choices from a YAML file "
+	      "(unattended runs)\n"
 	      "  --yes             apply without asking\n"
 	      "  --force           undo even files changed since\n"
 	      "  --json            print JSON for scripts\n"
@@ -97,6 +99,7 @@ main(int argc, char **argv)
 	    {"vm", required_argument, NULL, 'v'},
 	    {"vfs", required_argument, NULL, 'F'},
 	    {"blacklist", required_argument, NULL, 'B'},
+	    {"answers", required_argument, NULL, 'A'},
 	    {"yes", no_argument, NULL, 'y'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
@@ -140,6 +143,9 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			o.vfs = optarg;
+			break;
+		case 'A':
+			o.answers = optarg;
 			break;
 		case 'B':
 			ARRAY_PUSH(o.blacklist, o.n_blacklist, optarg);

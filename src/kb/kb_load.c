@@ -415,27 +415,12 @@ kb_load_buffer(const char *text, size_t len, const char *name, struct kb **out,
     char **cause)
 {
 	struct loader l = {.y.name = name != NULL ? name : "<buffer>"};
-	yaml_parser_t parser;
-	int r = 0;
+	int r;
 
 	*out = NULL;
 	if (cause != NULL)
 		*cause = NULL;
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &l.y.doc)) {
-		if (parser.problem != NULL)
-			l.y.cause = xasprintf("%s:%zu:%zu: %s%s%s", l.y.name,
-			    parser.problem_mark.line + 1,
-			    parser.problem_mark.column + 1, parser.problem,
-			    parser.context != NULL ? " " : "",
-			    parser.context != NULL ? parser.context : "");
-		else
-			l.y.cause = xasprintf("%s: cannot parse", l.y.name);
-		r = -EINVAL;
-	}
-	yaml_parser_delete(&parser);
+	r = ky_parse(&l.y, text, len);
 	if (r == 0) {
 		l.kb = xcalloc(1, sizeof *l.kb);
 		r = load_root(&l);
@@ -452,51 +437,6 @@ kb_load_buffer(const char *text, size_t len, const char *name, struct kb **out,
 	return r;
 }
 
-/* Read the whole file; the data file is small and the program's own. */
-static int
-read_file(const char *path, char **out, size_t *len)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t n;
-	char *buf;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
-		r = -EINVAL;
-	else if ((size_t)st.st_size > KB_MAX_SIZE)
-		r = -EFBIG;
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			free(buf);
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
 int
 kb_load(const char *path, struct kb **out, char **cause)
 {
@@ -507,7 +447,7 @@ kb_load(const char *path, struct kb **out, char **cause)
 	*out = NULL;
 	if (cause != NULL)
 		*cause = NULL;
-	r = read_file(path, &text, &len);
+	r = ky_read_file(path, KB_MAX_SIZE, &text, &len);
 	if (r < 0) {
 		if (cause != NULL)
 			*cause = xasprintf(

@@ -6,8 +6,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 ky_fail(struct ky *y, const yaml_node_t *n, const char *fmt, ...)
@@ -248,4 +251,72 @@ ky_keys(struct ky *y, yaml_node_t *map, const char *what,
 			    y, map, "missing key '%s' in %s", keys[i], what);
 	}
 	return 0;
+}
+
+int
+ky_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	char *buf;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if ((size_t)st.st_size > max)
+		r = -EFBIG;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+int
+ky_parse(struct ky *y, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &y->doc)) {
+		if (parser.problem != NULL)
+			y->cause = xasprintf("%s:%zu:%zu: %s%s%s", y->name,
+			    parser.problem_mark.line + 1,
+			    parser.problem_mark.column + 1, parser.problem,
+			    parser.context != NULL ? " " : "",
+			    parser.context != NULL ? parser.context : "");
+		else
+			y->cause = xasprintf("%s: cannot parse", y->name);
+		r = -EINVAL;
+	}
+	yaml_parser_delete(&parser);
+	return r;
 }

@@ -19,6 +19,14 @@ struct ky {
 	char *cause; /* the first error, or NULL */
 };
 
+/*
+ * Read a whole regular file of at most max bytes (a file the program or
+ * its user names, not host state): 0, or -errno (-EFBIG when too big).
+ */
+int ky_read_file(const char *path, size_t max, char **out, size_t *len);
+/* Parse one YAML document into y->doc; -EINVAL with y->cause located. */
+int ky_parse(struct ky *, const char *text, size_t len);
+
 /* Record an error located at a node (or the whole file); -EINVAL. */
 int ky_fail(struct ky *, const yaml_node_t *, const char *fmt, ...)
     VW_PRINTF(3, 4);

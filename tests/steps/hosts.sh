@@ -152,4 +152,33 @@ refused i7-4770k-novtd i7-4770k-pve8 3 --device 00:02.0
 refused shared-group shared-group-sata 3 --device 06:00.0 --device 06:00.1
 refused blacklist-needed i7-4770-pve8 1 --device 00:02.0 \
 	--device 00:03.0 --blacklist snd_hda_intel
+
+# An answers file gives the same plan as the same options; a malformed one
+# is refused with its line and changes nothing.
+name=answers
+root=$work/root
+rm -rf "$root"
+"$wizard" replay "$hosts/i7-4770-pve8.yaml" "$root" >/dev/null ||
+	tap_bail "$name: replay failed"
+printf '%s\n' '# the HD 4600 and its HDMI audio' \
+	'devices: ["00:02.0", "0000:00:03.0"]' 'mode: legacy-igd' \
+	>"$TMPDIR/answers.yaml"
+wiz "$work/plan-opts" plan --device 00:02.0 --device 00:03.0 \
+	--mode legacy-igd
+wiz "$work/plan-answers" plan --answers "$TMPDIR/answers.yaml"
+tap_same_file "$work/plan-opts" "$work/plan-answers" \
+	"$name: --answers plans exactly what the options plan"
+printf 'devices: ["00:02.0"]\nmode: legacy-igd\nturbo: yes\n' \
+	>"$TMPDIR/bad.yaml"
+tree_manifest "$root" >"$work/orig"
+wiz "$work/refusal" apply --yes --answers "$TMPDIR/bad.yaml"
+expect_status 2 "a malformed answers file is refused" "$work/refusal"
+if grep -q "bad.yaml:3:1: unknown key 'turbo'" "$work/refusal"; then
+	tap_ok "$name: ... with the file, line and column"
+else
+	tap_not_ok "$name: ... with the file, line and column"
+	tap_diag_file "$work/refusal"
+fi
+tree_manifest "$root" >"$work/t"
+tap_same_file "$work/orig" "$work/t" "$name: nothing changed"
 tap_done

@@ -22,5 +22,6 @@ bool host_is_amd(const struct host *);
 /* The real steps, in the order the wizard walks them (steps_all.c). */
 extern const struct step step_cmdline; /* step_cmdline.c */
 extern const struct step step_modules; /* step_modules.c */
+extern const struct step step_vm;      /* step_vm.c */
 
 #endif

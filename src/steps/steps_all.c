@@ -12,6 +12,7 @@ steps_all(void)
 {
 	static const struct step *const steps[] = {
 	    /* STEPS: step_cmdline, step_modules (issue 4) */
+	    &step_vm, /* after step_cmdline and step_modules */
 	    NULL,
 	};
 	const char *t = getenv("VFIO_WIZARD_TEST_STEPS");

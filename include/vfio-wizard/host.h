@@ -227,6 +227,18 @@ const struct installed_kernel *host_kernel_running(const struct host *);
 void host_problem(struct host *, const char *what, const char *fmt, ...)
     VW_PRINTF(3, 4);
 
+/*
+ * The effective modprobe configuration of the modprobe.d directories below
+ * the root, read with libkmod (modules of release), without the entries
+ * libkmod merges in from the live /proc/cmdline: what probe_kmods() puts in
+ * kernel.modconf before the root's own command line is added. For a
+ * re-read after the files changed (verify). -ENOMEM when libkmod cannot
+ * be set up; free with host_modconf_free().
+ */
+int kmods_read_modconf(
+    const struct root *, const char *release, struct host_modconf *);
+void host_modconf_free(struct host_modconf *);
+
 /* Individual probes, each filling its part of the snapshot. */
 void probe_cpu(struct host *, const struct root *, const struct kb *);
 void probe_firmware(struct host *, const struct root *);

@@ -140,6 +140,24 @@ int modprobe_conf_add_blacklist(
 int modprobe_conf_remove(
     struct modprobe_conf *, enum modprobe_kind, const char *module);
 
+/*
+ * Bind devices to vfio-pci by address rather than by ID: make the file's
+ * only install line for vfio-pci read exactly
+ *   install vfio-pci echo vfio-pci > /sys/bus/pci/devices/<addr>/
+ *   driver_override; ...; /sbin/modprobe --ignore-install vfio-pci
+ *   $CMDLINE_OPTS
+ * (one line; one echo per address, in the order given). Addresses must be
+ * the full lowercase sysfs form "0000:07:00.1"; -EINVAL with *cause else.
+ */
+int modprobe_conf_set_vfio_override(
+    struct modprobe_conf *, const char *const *addrs, size_t n, char **cause);
+/*
+ * The strict reader of that shape: 0 and the addresses (strv_free them)
+ * when command (an install line's args) is exactly what the setter writes,
+ * -EINVAL for anything else.
+ */
+int modprobe_vfio_override_parse(const char *command, char ***addrs, size_t *n);
+
 /* True for a module name the wizard may write: [A-Za-z0-9_-], 1..55. */
 bool modprobe_module_name_valid(const char *);
 /*

@@ -51,6 +51,8 @@ modprobe_params_check(const char *params, char **cause)
 	return 0;
 }
 
+static bool hexn(const char *s, size_t n, size_t max);
+
 /* Check a module name for writing; fills *cause. */
 static int
 name_check(const char *name, char **cause)
@@ -179,6 +181,84 @@ modprobe_conf_set_options(struct modprobe_conf *mc, const char *module,
 	text = xasprintf("options %s %s", module, params);
 	put_directive(mc, MODPROBE_OPTIONS, module, text);
 	free(text);
+	return 0;
+}
+
+/* The fixed parts of the driver_override install command for vfio-pci. */
+#define OVR_ECHO "echo vfio-pci > /sys/bus/pci/devices/"
+#define OVR_FILE "/driver_override; "
+#define OVR_LOAD "/sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS"
+
+/* True for exactly "dddd:bb:dd.f" in lowercase hex (device <= 1f). */
+static bool
+override_addr_ok(const char *s, size_t n)
+{
+	if (n != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+		return false;
+	if (!hexn(s, 4, 4) || !hexn(s + 5, 2, 2) || !hexn(s + 8, 2, 2) ||
+	    s[11] < '0' || s[11] > '7' || strcspn(s, "ABCDEF") < n)
+		return false;
+	return s[8] <= '1';
+}
+
+int
+modprobe_conf_set_vfio_override(
+    struct modprobe_conf *mc, const char *const *addrs, size_t n, char **cause)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	if ((r = editable(mc, cause)) < 0)
+		return r;
+	if (n == 0) {
+		*cause = xstrdup("a driver_override binding without devices");
+		return -EINVAL;
+	}
+	sb_adds(&sb, "install vfio-pci ");
+	for (i = 0; i < n; i++) {
+		if (!override_addr_ok(addrs[i], strlen(addrs[i]))) {
+			*cause = xasprintf("'%s' is not a full PCI address "
+					   "(0000:00:02.0)",
+			    addrs[i]);
+			sb_release(&sb);
+			return -EINVAL;
+		}
+		sb_addf(&sb, OVR_ECHO "%s" OVR_FILE, addrs[i]);
+	}
+	sb_adds(&sb, OVR_LOAD);
+	put_directive(mc, MODPROBE_INSTALL, "vfio-pci", sb_str(&sb));
+	sb_release(&sb);
+	return 0;
+}
+
+int
+modprobe_vfio_override_parse(const char *command, char ***addrs, size_t *n)
+{
+	const char *p = command;
+	char **out = NULL;
+	size_t k = 0;
+
+	*addrs = NULL;
+	*n = 0;
+	while (strncmp(p, OVR_ECHO, strlen(OVR_ECHO)) == 0) {
+		const char *a = p + strlen(OVR_ECHO);
+		size_t len = strcspn(a, "/");
+
+		if (!override_addr_ok(a, len) ||
+		    strncmp(a + len, OVR_FILE, strlen(OVR_FILE)) != 0) {
+			strv_free(out, k);
+			return -EINVAL;
+		}
+		ARRAY_PUSH(out, k, xstrndup(a, len));
+		p = a + len + strlen(OVR_FILE);
+	}
+	if (k == 0 || strcmp(p, OVR_LOAD) != 0) {
+		strv_free(out, k);
+		return -EINVAL;
+	}
+	*addrs = out;
+	*n = k;
 	return 0;
 }
 

@@ -10,6 +10,8 @@
  * entries are taken out again: a second context with no configuration files
  * holds exactly them, and they are subtracted as a multiset. The root's own
  * command line entries are then added, marked from_cmdline.
+ * kmods_read_modconf() is the reading of the files alone, for a re-read
+ * after they changed (the modules step's verify).
  */
 #include "vfio-wizard/cmdline.h"
 #include "vfio-wizard/host.h"
@@ -313,30 +315,28 @@ add_cmdline_entries(struct host *h)
 	cmdline_free(cl);
 }
 
-/* The effective modprobe configuration, without the live command line. */
-static void
-probe_modconf(struct host *h, const struct root *r)
+int
+kmods_read_modconf(
+    const struct root *r, const char *release, struct host_modconf *mc)
 {
 	static const char *const no_config[] = {NULL};
-	struct host_modconf *mc = &h->kernel.modconf;
 	const char *paths[nitems(modprobe_dirs) + 1];
 	struct kmod_ctx *full, *live;
 	struct klist fl[3], ll[3];
 	char *dir, *rel;
 	size_t i;
+	int err = 0;
 
+	memset(mc, 0, sizeof *mc);
 	for (i = 0; i < nitems(modprobe_dirs); i++)
 		paths[i] = root_join(r, modprobe_dirs[i]);
 	paths[i] = NULL;
-	rel = xasprintf("/lib/modules/%s",
-	    h->kernel.release != NULL ? h->kernel.release : "");
+	rel = xasprintf("/lib/modules/%s", release != NULL ? release : "");
 	dir = root_join(r, rel);
 	full = quiet_kmod_new(dir, paths);
 	live = quiet_kmod_new(dir, no_config);
 	if (full == NULL || live == NULL) {
-		host_problem(h, "kmod",
-		    "cannot read the modprobe configuration "
-		    "with libkmod");
+		err = -ENOMEM;
 	} else {
 		for (i = 0; i < 3; i++) {
 			klist_read(full, (enum klist_kind)i, &fl[i]);
@@ -354,6 +354,38 @@ probe_modconf(struct host *h, const struct root *r)
 		free((char *)paths[i]);
 	free(dir);
 	free(rel);
+	return err;
+}
+
+static void
+free_entries(struct modconf_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].module);
+		free(e[i].value);
+	}
+	free(e);
+}
+
+void
+host_modconf_free(struct host_modconf *mc)
+{
+	free_entries(mc->options, mc->n_options);
+	free_entries(mc->blacklist, mc->n_blacklist);
+	free_entries(mc->softdeps, mc->n_softdeps);
+	memset(mc, 0, sizeof *mc);
+}
+
+/* The effective modprobe configuration, without the live command line. */
+static void
+probe_modconf(struct host *h, const struct root *r)
+{
+	if (kmods_read_modconf(r, h->kernel.release, &h->kernel.modconf) < 0)
+		host_problem(h, "kmod",
+		    "cannot read the modprobe configuration "
+		    "with libkmod");
 	add_cmdline_entries(h);
 }
 

@@ -26,28 +26,28 @@ test_gpu_q35(void **state)
 	vmt_free(&t);
 }
 
-/* Without x-vga=1 only `vga: none` makes it the display; a NIC alone. */
+/* Without x-vga=1 only `vga: none` makes it the display; USB alone. */
 static void
-test_gpu_display_and_nic(void **state)
+test_gpu_display_and_usb(void **state)
 {
 	struct vmt t;
 
 	(void)state;
 	vmt_load(&t, "ryzen-nvidia", gpu);
-	vmt_choose(&t, "device", "06:00.0");
+	vmt_choose(&t, "device", "0e:00.3");
 	vmt_expect_appended(&t, CONF100,
 	    "hostpci0: 0000:05:00,pcie=1\n"
-	    "hostpci1: 0000:06:00.0\n");
+	    "hostpci1: 0000:0e:00.3\n");
 	vmt_conf(&t, 102, "machine: q35\nvga: none\n");
 	vmt_choose(&t, "vm", "102");
 	vmt_expect_appended(&t, "/etc/pve/qemu-server/102.conf",
 	    "hostpci0: 0000:05:00,pcie=1,x-vga=1\n"
-	    "hostpci1: 0000:06:00.0\n");
+	    "hostpci1: 0000:0e:00.3\n");
 	/* i440fx: no pcie=1 */
 	vmt_conf(&t, 102, "memory: 4096\n");
 	vmt_expect_appended(&t, "/etc/pve/qemu-server/102.conf",
 	    "hostpci0: 0000:05:00\n"
-	    "hostpci1: 0000:06:00.0\n");
+	    "hostpci1: 0000:0e:00.3\n");
 	vmt_free(&t);
 }
 
@@ -79,12 +79,12 @@ test_gpu_partial(void **state)
 static void
 test_gpu_choices_refused(void **state)
 {
-	static const char *const nic[] = {
-	    "device=06:00.0", "mode=vfio", "vm=100", "x-vga=1", NULL};
+	static const char *const usb[] = {
+	    "device=0e:00.3", "mode=vfio", "vm=100", "x-vga=1", NULL};
 	struct vmt t;
 
 	(void)state;
-	vmt_load(&t, "ryzen-nvidia", nic);
+	vmt_load(&t, "ryzen-nvidia", usb);
 	vmt_refused(&t, -EINVAL, "x-vga=1 applies to a whole GPU");
 	vmt_choose(&t, "x-vga", "maybe");
 	vmt_refused(&t, -EINVAL, "x-vga takes 1 or 0");
@@ -226,7 +226,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gpu_q35),
-	    cmocka_unit_test(test_gpu_display_and_nic),
+	    cmocka_unit_test(test_gpu_display_and_usb),
 	    cmocka_unit_test(test_gpu_partial),
 	    cmocka_unit_test(test_gpu_choices_refused),
 	    cmocka_unit_test(test_gvt_g),

@@ -11,7 +11,7 @@ const struct step *const *
 steps_all(void)
 {
 	static const struct step *const steps[] = {
-	    /* &step_cmdline, comes first (issue 4, step_cmdline.c) */
+	    &step_cmdline,
 	    &step_modules,
 	    &step_vm, /* after step_cmdline and step_modules */
 	    NULL,

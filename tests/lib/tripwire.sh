@@ -17,11 +17,14 @@
 #
 # TW_TIMEOUT=SECONDS runs CMD under timeout(1) (status 124 when it hangs).
 # CMD itself is in TRIPWIRE_EXEC: the programs that may be run from
-# anywhere (timeout runs it), next to any the caller set.
+# anywhere (timeout runs it), next to /bin/sh (the interpreter of the fake
+# commands, and the sandboxed sh that sources a root's GRUB files: it reads
+# only files inside the root) and any the caller set.
 #
 # Needs $top_builddir (or $TRIPWIRE_SO) and, for the allow list, $top_srcdir.
 
 tw_shim=${TRIPWIRE_SO:-${top_builddir:-.}/tests/shim/tripwire.so}
+tw_sh=/bin/sh:/usr/bin/sh
 tw_status=0
 
 # An absolute form of a path, for the child's environment.
@@ -64,7 +67,7 @@ tw_run() {
 	TRIPWIRE_ROOT=$tw_root_ \
 	TRIPWIRE_ALLOW="$tw_allow_${TRIPWIRE_ALLOW:+:$TRIPWIRE_ALLOW}" \
 	TRIPWIRE_LOG=$tw_log_ \
-	TRIPWIRE_EXEC="$(tw_abs "$(command -v "$1" || echo "$1")")${TRIPWIRE_EXEC:+:$TRIPWIRE_EXEC}" \
+	TRIPWIRE_EXEC="$(tw_abs "$(command -v "$1" || echo "$1")"):$tw_sh${TRIPWIRE_EXEC:+:$TRIPWIRE_EXEC}" \
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	LD_PRELOAD=$(tw_preload "$1") \
 		${TW_TIMEOUT:+timeout "$TW_TIMEOUT"} "$@"

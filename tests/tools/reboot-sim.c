@@ -4,7 +4,7 @@
  * booting the configuration ROOT holds: a new boot id, the kernel and
  * command line the bootloader gives, the IOMMU and its groups, the driver
  * of every PCI device per the modprobe configuration, the modules loaded,
- * /dev/vfio and the GVT-g mdev types.
+ * /dev/vfio, the GVT-g mdev types and the SR-IOV VFs sysfs.conf asks for.
  *
  *   reboot-sim [--boot-id UUID] [--dry-run] [--verbose] ROOT
  *
@@ -131,6 +131,7 @@ load(struct rs *s, char **cause)
 	for (i = 0; i < s->n_devs; i++) {
 		s->devs[i].pd = &s->h->pci[i];
 		s->devs[i].group = -1;
+		s->devs[i].set_numvfs = -1;
 		p = xasprintf("/sys/bus/pci/devices/%s", s->h->pci[i].address);
 		err = root_resolve(s->r, p, &s->devs[i].sysdir);
 		free(p);
@@ -162,6 +163,7 @@ release(struct rs *s)
 		free(d->why);
 	}
 	free(s->devs);
+	rs_sriov_free(s);
 	rs_kmod_close(s);
 	strv_free(s->units, s->n_units);
 	strv_free(s->blacklist, s->n_blacklist);

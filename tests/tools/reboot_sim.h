@@ -5,7 +5,8 @@
  * The tool probes the tree as it is (host_probe), decides what the kernel
  * would show after booting the configuration the tree holds (the kernel and
  * command line the bootloader gives, the IOMMU and its groups, the driver of
- * every PCI device, the modules loaded, /dev/vfio, GVT-g mdev types), queues
+ * every PCI device, the modules loaded, /dev/vfio, GVT-g mdev types, SR-IOV
+ * VFs), queues
  * every change to the tree, and only then applies them all. Each part fills
  * its share of struct rs; summary lines (one fact a line) and warnings are
  * collected and printed by main.
@@ -56,12 +57,8 @@ struct rs_dev {
 	char *why;		  /* how that came about, for the summary */
 	int group;		  /* IOMMU group after the boot, -1 none */
 	const char *unit;	  /* its IOMMU unit, or NULL */
-};
-
-/* A module loaded after the boot. */
-struct rs_mod {
-	char *name;
-	bool builtin;
+	bool created;		  /* an SR-IOV VF this boot creates */
+	int set_numvfs;		  /* a PF: the VFs it gets, -1 unchanged */
 };
 
 struct rs {
@@ -89,8 +86,10 @@ struct rs {
 	char *group_type;
 
 	/* devices and modules */
-	struct rs_dev *devs; /* same order as h->pci */
+	struct rs_dev *devs; /* h->pci's order, then VFs this boot adds */
 	size_t n_devs;
+	struct pci_device *vfs; /* the VFs this boot adds (owned) */
+	size_t n_vfs;
 	struct kmod_ctx *kctx; /* the booted kernel, no configuration */
 	char **blacklist;      /* effective after the boot, '_' names */
 	size_t n_blacklist;
@@ -168,11 +167,22 @@ const char *rs_override_module(const struct rs *, const char *addr);
  * softdeps, dependencies) into s->loaded, oldest first. */
 void rs_boot_modules(struct rs *);
 bool rs_is_loaded(const struct rs *, const char *module);
+/* Load a device's modalias modules after rs_boot_modules(). */
+void rs_load_candidates(struct rs *, const struct rs_dev *);
 
 /* ---- reboot_sim_drivers.c: the driver of each device ---- */
 int rs_drivers(struct rs *, char **cause);
 /* The driver name a module registers ("xhci_pci" -> "xhci_hcd"). */
 char *rs_driver_name(const char *module);
+/* Decide one device's driver (its native one, then vfio-pci's claim). */
+void rs_native_driver(struct rs *, struct rs_dev *);
+void rs_decide(struct rs *, struct rs_dev *);
+
+/* ---- reboot_sim_sriov.c: VFs that sysfs.conf asks for ---- */
+void rs_sriov(struct rs *);
+void rs_sriov_free(struct rs *);
+/* Set NumVFs and VF Enable in a PF's SR-IOV capability (config space). */
+void rs_sriov_config(char *cfg, size_t len, int numvfs);
 
 /* ---- reboot_sim_modules.c: /proc/modules, /sys/module, drivers ---- */
 void rs_modules(struct rs *);

@@ -130,8 +130,8 @@ old_module(const struct rs *s, const char *driver)
 }
 
 /* The native driver: see the top of the file. */
-static void
-native_driver(struct rs *s, struct rs_dev *d)
+void
+rs_native_driver(struct rs *s, struct rs_dev *d)
 {
 	const struct pci_device *pd = d->pd;
 	char *old = pd->driver != NULL ? old_module(s, pd->driver) : NULL;
@@ -229,8 +229,8 @@ vfio_reason(const struct rs_dev *d, const char *how)
 	return xasprintf("vfio-pci (%s; %s)", d->vfio_why, how);
 }
 
-static void
-decide(struct rs *s, struct rs_dev *d)
+void
+rs_decide(struct rs *s, struct rs_dev *d)
 {
 	const char *how = "";
 	bool won, override_on;
@@ -297,6 +297,20 @@ decide(struct rs *s, struct rs_dev *d)
 	free(lost);
 }
 
+/* One summary line when a device's driver changes or vfio-pci wants it. */
+static void
+report(struct rs *s, const struct rs_dev *d)
+{
+	const char *old = d->created		  ? "new VF"
+			  : d->pd->driver != NULL ? d->pd->driver
+						  : "none";
+
+	if (d->created ||
+	    strcmp(old, d->driver != NULL ? d->driver : "none") != 0 ||
+	    d->want_vfio)
+		rs_fact(s, "driver %s: %s -> %s", d->pd->address, old, d->why);
+}
+
 int
 rs_drivers(struct rs *s, char **cause)
 {
@@ -306,18 +320,12 @@ rs_drivers(struct rs *s, char **cause)
 	if ((err = rs_kmod_open(s, cause)) < 0)
 		return err;
 	for (i = 0; i < s->n_devs; i++)
-		native_driver(s, &s->devs[i]);
+		rs_native_driver(s, &s->devs[i]);
 	rs_boot_modules(s);
-	for (i = 0; i < s->n_devs; i++) {
-		struct rs_dev *d = &s->devs[i];
-		const char *old =
-		    d->pd->driver != NULL ? d->pd->driver : "none";
-
-		decide(s, d);
-		if (strcmp(old, d->driver != NULL ? d->driver : "none") != 0 ||
-		    d->want_vfio)
-			rs_fact(s, "driver %s: %s -> %s", d->pd->address, old,
-			    d->why);
-	}
+	for (i = 0; i < s->n_devs; i++)
+		rs_decide(s, &s->devs[i]);
+	rs_sriov(s);
+	for (i = 0; i < s->n_devs; i++)
+		report(s, &s->devs[i]);
 	return 0;
 }

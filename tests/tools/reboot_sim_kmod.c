@@ -592,3 +592,14 @@ rs_boot_modules(struct rs *s)
 	strv_free(busy, n_busy);
 	s->vfio_loaded = s->vfio_builtin || rs_is_loaded(s, "vfio_pci");
 }
+
+void
+rs_load_candidates(struct rs *s, const struct rs_dev *d)
+{
+	char **busy = NULL;
+	size_t n_busy = 0, i;
+
+	for (i = 0; i < d->n_cands; i++)
+		load(s, d->cands[i], true, &busy, &n_busy);
+	strv_free(busy, n_busy);
+}

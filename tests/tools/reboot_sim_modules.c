@@ -448,6 +448,7 @@ write_device(struct rs *s, const struct rs_dev *d)
 	if (root_read(s->r, p, &text, &len) == 0 && len >= 64) {
 		text[4] = host ? 0x06 : 0x00;
 		text[5] = host ? 0x04 : 0x00;
+		rs_sriov_config(text, len, d->set_numvfs);
 		rs_file(s, p, text, len, 0644);
 	}
 	free(text);

@@ -8,11 +8,13 @@
 # iGPU and its HDMI audio on vfio-pci, the PCH audio still on snd_hda_intel,
 # /dev/vfio, and `vfio-wizard check` reading the IOMMU as on. Without the
 # softdeps, without intel_iommu=on, with blacklists: the documented
-# outcomes. A second run changes only the boot id; taking the setup away and
-# booting again gives back the original tree byte for byte. The Comet Lake
+# outcomes; a driver_override install line binds by address. A second run
+# changes only the boot id; taking the setup away and booting again gives
+# back the original tree byte for byte. The Comet Lake
 # host boots what /etc/kernel/cmdline says (systemd-boot) and gets GVT-g's
-# mdev types. A tree replay did not write is refused and left alone; every
-# fixture host boots.
+# mdev types; the Alder Lake host's iGPU gets the VFs /etc/sysfs.conf asks
+# for, as replay writes them for a spec that lists them. A tree replay did
+# not write is refused and left alone; every fixture host boots.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -237,6 +239,22 @@ rsim "$root"
 check "blacklisted and no IOMMU: 00:02.0 has no driver" \
 	is_driver "$root" $igpu none
 
+# --- binding by address: the install line the modules step writes ---
+root=$work/override
+replay i7-4770-pve8 "$root"
+ovr='install vfio-pci echo vfio-pci > /sys/bus/pci/devices/0000:00:02.0/driver_override; echo vfio-pci > /sys/bus/pci/devices/0000:00:03.0/driver_override; /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS
+'
+setup "$root" "intel_iommu=on" "$ovr$softdeps"
+rsim "$root"
+expect_status 0 "the setup with a driver_override install line"
+check "00:02.0 and 00:03.0 are on vfio-pci by address" sh -c \
+	"test \"\$(readlink '$root/sys/bus/pci/devices/$igpu/driver')\" = ../../../bus/pci/drivers/vfio-pci &&
+	 test \"\$(readlink '$root/sys/bus/pci/devices/$hdmi/driver')\" = ../../../bus/pci/drivers/vfio-pci"
+check "their driver_override says vfio-pci, 00:1b.0's (null)" test \
+	"$(cat "$root/sys/bus/pci/devices/$igpu/driver_override" \
+		"$root/sys/bus/pci/devices/$pch/driver_override" | tr '\n' ' ')" \
+	= "vfio-pci (null) "
+
 # --- Comet Lake: systemd-boot, /etc/kernel/cmdline, GVT-g ---
 root=$work/cml
 replay cometlake-zfs-sdboot "$root"
@@ -266,6 +284,51 @@ check "the type's name, device_api and instances" test \
 	"GVTg_V5_4 vfio-pci 1 "
 check "the iGPU stays on i915 for GVT-g" is_driver "$root" $igpu i915
 check "kvmgt is loaded" grep -q '^kvmgt ' "$root/proc/modules"
+
+# --- Alder Lake: SR-IOV VFs of the iGPU from /etc/sysfs.conf ---
+root=$work/adl
+replay alderlake-uefi-grub "$root"
+echo "devices/pci0000:00/$igpu/sriov_numvfs = 7" >"$root/etc/sysfs.conf"
+rsim "$root"
+expect_status 0 "VFs asked for, without i915.max_vfs"
+check "no VF, and a warning why" sh -c \
+	"test ! -e '$root/sys/bus/pci/devices/0000:00:02.1' &&
+	 grep -q 'i915 has no max_vfs that large' '$work/err'"
+printf 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT %s"\n' \
+	"intel_iommu=on i915.enable_guc=3 i915.max_vfs=7" \
+	>"$root/etc/default/grub.d/sriov.cfg"
+rsim "$root"
+expect_status 0 "VFs asked for, with i915.max_vfs=7"
+check "seven VFs 00:02.1 to 00:02.7 (no eighth), on i915" sh -c \
+	"for f in 1 2 3 4 5 6 7; do
+		test \"\$(readlink '$root/sys/bus/pci/devices/0000:00:02.'\$f/driver)\" \\
+			= ../../../bus/pci/drivers/i915 || exit 1
+	 done; test ! -e '$root/sys/bus/pci/devices/0000:00:03.0'"
+check "the PF's sriov_numvfs is 7" \
+	test "$(cat "$root/sys/bus/pci/devices/$igpu/sriov_numvfs")" = 7
+# the same host with its VFs listed in the spec
+awk '/^    sriov: \{ total: 7, num: 0 \}$/ && !done {
+		print "    sriov: { total: 7, num: 7 }"; done = 1; next }
+	/^  - address: "0000:00:04.0"$/ {
+		for (f = 1; f <= 7; f++)
+			printf "  - address: \"0000:00:02.%d\"\n    id: \"8086:4680\"\n    subsys: \"1028:0ac1\"\n    class: \"030000\"\n    rev: 12\n    driver: i915\n    group: %d\n    physfn: \"0000:00:02.0\"\n", f, 10 + f
+	}
+	{ print }' "$hosts/alderlake-uefi-grub.yaml" >"$work/adl-vfs.yaml"
+if "$wizard" replay "$work/adl-vfs.yaml" "$work/adl-vfs" >"$work/out" 2>&1
+then
+	for d in sys/devices sys/kernel/iommu_groups; do
+		tree_manifest "$root/$d" >"$work/m.sim"
+		tree_manifest "$work/adl-vfs/$d" >"$work/m.spec"
+		tap_same_file "$work/m.spec" "$work/m.sim" \
+			"/$d equals replay's for a spec listing the VFs"
+	done
+else
+	tap_not_ok "replay of the Alder Lake host with VFs listed"
+	tap_diag_file "$work/out"
+fi
+rsim "$root"
+check "with the VFs there, a second run changes the boot id only" \
+	grep -q '^changes: 1$' "$work/out"
 
 # --- refusals ---
 mkdir -p "$work/plain/proc"

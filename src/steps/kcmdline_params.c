@@ -59,7 +59,12 @@ add_param(struct kcmd_want *w, const char *key, const char *value,
 	return 0;
 }
 
-/* The boot VGA device among the functions that go to vfio-pci, or NULL. */
+/*
+ * The boot VGA device among the functions that go to vfio-pci, or NULL. A
+ * device vfio-pci already claims at boot is left out: the framebuffer
+ * evidently does not stand in its way (facts §2: only when a BAR cannot
+ * be reserved), and a finished host must plan nothing.
+ */
 static const char *
 sysfb_device(const struct selection *sel)
 {
@@ -69,7 +74,9 @@ sysfb_device(const struct selection *sel)
 		const struct selected_fn *f = &sel->fns[i];
 
 		if (f->to_vfio && pci_is_gpu(f->dev) &&
-		    f->dev->boot_vga == TRI_YES)
+		    f->dev->boot_vga == TRI_YES &&
+		    (f->dev->driver == NULL ||
+			strcmp(f->dev->driver, "vfio-pci") != 0))
 			return f->dev->address;
 	}
 	return NULL;

@@ -165,12 +165,69 @@ struct host_boot {
 	char *root_source; /* "rpool/ROOT/pve-1", "/dev/mapper/pve-root" */
 };
 
-/* ---- Storage the host needs (root filesystem controllers) ---- */
+/* ---- Storage the host needs (root filesystem, Proxmox storages) ---- */
+/* One PCI controller behind a Proxmox storage in use, and what it serves. */
+struct storage_controller {
+	char *address; /* PCI address of the controller */
+	char *storage; /* storage id in /etc/pve/storage.cfg: "tank" */
+	char *type;    /* its type: "dir", "lvmthin", "zfspool", ... */
+	char *what;    /* what was followed: "/mnt/data", "pool 'tank'" */
+	char *disk;    /* the disk on that controller: "sdb" */
+};
+
 struct host_storage {
 	char **root_controllers; /* PCI addresses behind "/" */
 	size_t n_root_controllers;
 	char **root_disks; /* "sda", "nvme0n1" */
 	size_t n_root_disks;
+	/* controllers of the enabled, local-disk Proxmox storages that are
+	   mounted or active (dir, btrfs, lvm, lvmthin, zfspool) */
+	struct storage_controller *storage_controllers;
+	size_t n_storage_controllers;
+	/* storages the host needs whose disks could not be followed ("root
+	   on zfs pool 'rpool'", "storage 'data' (lvm vg 'data')"): the guard
+	   then fails closed and keeps every mass storage controller */
+	char **unknown;
+	size_t n_unknown;
+};
+
+/* ---- Network the host needs (/etc/network/interfaces, /sys/class/net) ---- */
+/* A network interface backed by a device: /sys/class/net/<name>/device. */
+struct host_netdev {
+	char *name;    /* "eno1" */
+	char *address; /* the PCI device behind it (for a USB NIC: the USB
+			  controller it hangs off) */
+};
+
+/* A physical NIC below the management interface or a bridge. */
+struct host_nic {
+	char *address; /* PCI address, as in host_netdev */
+	char *iface;   /* its interface: "eno1" */
+	char *top;     /* the bridge or interface it serves: "vmbr0" */
+	char *via;     /* the chain down to it: "vmbr0 via bond0 via eno1" */
+	bool mgmt;     /* below a management interface */
+};
+
+struct host_network {
+	/* the interfaces the host is reached on: the one with the default
+	   gateway (a "gateway" line, dhcp, or the default route in
+	   /proc/net/route) and the one with the node's address from
+	   /etc/hosts; usually just "vmbr0" */
+	char **mgmt_ifaces;
+	size_t n_mgmt_ifaces;
+	char *mgmt_evidence;   /* why, with the file and line */
+	struct host_nic *nics; /* NICs below the management interfaces and
+				  below every bridge, each once per top */
+	size_t n_nics;
+	struct host_netdev *netdevs; /* every interface with a device */
+	size_t n_netdevs;
+	/* the configuration was odd or missing, or no management interface
+	   was found: the guard fails closed over every bridge port */
+	bool uncertain;
+	/* a management interface leads to a NIC that is not in
+	   /sys/class/net: the guard keeps every network controller that has
+	   no interface (it may be that one) */
+	bool unresolved;
 };
 
 /* ---- Proxmox VE ---- */
@@ -205,6 +262,7 @@ struct host {
 	struct host_kernel kernel;
 	struct host_boot boot;
 	struct host_storage storage;
+	struct host_network network;
 	struct host_pve pve;
 	char *hostname;
 	struct probe_problem *problems;
@@ -250,5 +308,41 @@ void probe_boot(
     struct host *, const struct root *); /* after firmware, kernel */
 void probe_storage(struct host *, const struct root *); /* after probe_pci */
 void probe_pve(struct host *, const struct root *);
+/* The management network and the NICs below bridges (after hostname). */
+void probe_net(struct host *, const struct root *);
+
+/*
+ * Why the host needs a PCI device, for the critical-device guard: the
+ * controller of the root filesystem or of a Proxmox storage in use, the
+ * management NIC, or, failing closed where the probes could not tell, a
+ * possible one of them. NEED_NONE when the host can give it away.
+ */
+enum host_need_kind {
+	NEED_NONE = 0,
+	NEED_ROOT_DISK,	      /* a controller of "/" */
+	NEED_STORAGE,	      /* a controller of a Proxmox storage */
+	NEED_STORAGE_UNKNOWN, /* a storage controller while some storage's
+				 disks are unknown */
+	NEED_MGMT_NIC,	      /* a NIC below a management interface */
+	NEED_NIC_UNKNOWN,     /* a NIC without an interface while a
+				 management NIC is not in /sys/class/net */
+	NEED_BRIDGE_PORT,     /* a bridge port while the management
+				 interface is uncertain */
+};
+
+struct host_need {
+	enum host_need_kind kind;
+	/* into the snapshot, valid while it lives; NULL when not relevant */
+	const struct storage_controller *storage; /* NEED_STORAGE */
+	const struct host_nic *nic; /* NEED_MGMT_NIC, NEED_BRIDGE_PORT */
+	const char *unknown;	    /* NEED_STORAGE_UNKNOWN: which storage */
+};
+
+/* The strongest reason the host needs this device; false when none. */
+bool host_device_needed(
+    const struct host *, const struct pci_device *, struct host_need *);
+/* A non-management bridge the device is a port of, or NULL. */
+const struct host_nic *host_bridge_port(
+    const struct host *, const struct pci_device *);
 
 #endif

@@ -21,7 +21,10 @@
  *   - a malformed or unknown address, an unknown mode or VF count;
  *   - a mode other than vfio without a selected Intel integrated GPU, and
  *     legacy-igd for a GPU that is not at 0000:00:02.0;
- *   - a function that is the controller of the root filesystem;
+ *   - a function the host needs (the critical-device guard, guard.c: the
+ *     controller of the root filesystem or of a Proxmox storage in use,
+ *     the management NIC, or a possible one where the probes could not
+ *     tell);
  *   - a blacklist of a driver that a device staying on the host needs.
  * No choices at all is a valid, empty selection (the IOMMU alone).
  */

@@ -227,7 +227,8 @@ root_openat(const struct root *r, const char *path, int flags, mode_t mode)
 		    SYS_openat2, r->fd, relative(path), &how, sizeof how);
 		if (fd >= 0)
 			return fd;
-		if (errno != ENOSYS && errno != EPERM)
+		/* EAGAIN: a rename elsewhere raced a ".." step; walk instead */
+		if (errno != ENOSYS && errno != EPERM && errno != EAGAIN)
 			return -errno;
 	}
 #endif

@@ -1,7 +1,9 @@
 /*
  * host.c: builds and frees the host snapshot. Runs the probes in dependency
  * order (PCI before the IOMMU groups and storage, firmware and kernel before
- * the bootloader) and owns every heap field of struct host.
+ * the bootloader, the node name before the network) and owns every heap
+ * field of struct host. It also answers the critical-device guard's
+ * question, host_device_needed(): does the host need this PCI device?
  */
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
@@ -36,6 +38,7 @@ host_probe(
     const struct root *r, const struct kb *kb, struct host **out, char **cause)
 {
 	struct host *h;
+	char *name;
 
 	if (!root_exists(r, "/")) {
 		*cause = xasprintf("root '%s' is not readable", root_dir(r));
@@ -49,14 +52,12 @@ host_probe(
 	probe_kernel(h, r);
 	probe_kmods(h, r);
 	probe_boot(h, r);
+	/* the node name, for the storages' "nodes" (probe_pve reads it too) */
+	if (root_read_line(r, "/etc/hostname", &name) == 0)
+		h->hostname = name;
 	probe_storage(h, r);
 	probe_pve(h, r);
-	if (h->hostname == NULL) {
-		char *name;
-
-		if (root_read_line(r, "/etc/hostname", &name) == 0)
-			h->hostname = name;
-	}
+	probe_net(h, r);
 	*out = h;
 	return 0;
 }
@@ -71,6 +72,27 @@ free_modconf_list(struct modconf_entry *e, size_t n)
 		free(e[i].value);
 	}
 	free(e);
+}
+
+static void
+free_network(struct host_network *n)
+{
+	size_t i;
+
+	strv_free(n->mgmt_ifaces, n->n_mgmt_ifaces);
+	free(n->mgmt_evidence);
+	for (i = 0; i < n->n_nics; i++) {
+		free(n->nics[i].address);
+		free(n->nics[i].iface);
+		free(n->nics[i].top);
+		free(n->nics[i].via);
+	}
+	free(n->nics);
+	for (i = 0; i < n->n_netdevs; i++) {
+		free(n->netdevs[i].name);
+		free(n->netdevs[i].address);
+	}
+	free(n->netdevs);
 }
 
 static void
@@ -130,6 +152,19 @@ host_free(struct host *h)
 	free(h->boot.root_source);
 	strv_free(h->storage.root_controllers, h->storage.n_root_controllers);
 	strv_free(h->storage.root_disks, h->storage.n_root_disks);
+	for (i = 0; i < h->storage.n_storage_controllers; i++) {
+		struct storage_controller *c =
+		    &h->storage.storage_controllers[i];
+
+		free(c->address);
+		free(c->storage);
+		free(c->type);
+		free(c->what);
+		free(c->disk);
+	}
+	free(h->storage.storage_controllers);
+	strv_free(h->storage.unknown, h->storage.n_unknown);
+	free_network(&h->network);
 	free(h->pve.version);
 	free(h->pve.node);
 	for (i = 0; i < h->pve.n_vms; i++) {
@@ -167,4 +202,79 @@ host_kernel_running(const struct host *h)
 			return &h->kernel.installed[i];
 	}
 	return NULL;
+}
+
+/* A NIC entry for this address, management ones first; NULL when none. */
+static const struct host_nic *
+find_nic(const struct host *h, const char *address, bool mgmt)
+{
+	size_t i;
+
+	for (i = 0; i < h->network.n_nics; i++) {
+		const struct host_nic *n = &h->network.nics[i];
+
+		if (n->mgmt == mgmt && strcmp(n->address, address) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+static bool
+has_netdev(const struct host *h, const char *address)
+{
+	size_t i;
+
+	for (i = 0; i < h->network.n_netdevs; i++)
+		if (strcmp(h->network.netdevs[i].address, address) == 0)
+			return true;
+	return false;
+}
+
+bool
+host_device_needed(
+    const struct host *h, const struct pci_device *d, struct host_need *need)
+{
+	const struct host_storage *st = &h->storage;
+	size_t i;
+
+	memset(need, 0, sizeof *need);
+	if (strv_has(
+		st->root_controllers, st->n_root_controllers, d->address)) {
+		need->kind = NEED_ROOT_DISK;
+		return true;
+	}
+	for (i = 0; i < st->n_storage_controllers; i++) {
+		if (strcmp(st->storage_controllers[i].address, d->address) ==
+		    0) {
+			need->kind = NEED_STORAGE;
+			need->storage = &st->storage_controllers[i];
+			return true;
+		}
+	}
+	if ((need->nic = find_nic(h, d->address, true)) != NULL) {
+		need->kind = NEED_MGMT_NIC;
+		return true;
+	}
+	if (st->n_unknown > 0 && PCI_CLASS_BASE(d->class_code) == 0x01) {
+		need->kind = NEED_STORAGE_UNKNOWN;
+		need->unknown = st->unknown[0];
+		return true;
+	}
+	if (h->network.uncertain &&
+	    (need->nic = find_nic(h, d->address, false)) != NULL) {
+		need->kind = NEED_BRIDGE_PORT;
+		return true;
+	}
+	if (h->network.unresolved && PCI_CLASS_BASE(d->class_code) == 0x02 &&
+	    !has_netdev(h, d->address)) {
+		need->kind = NEED_NIC_UNKNOWN;
+		return true;
+	}
+	return false;
+}
+
+const struct host_nic *
+host_bridge_port(const struct host *h, const struct pci_device *d)
+{
+	return find_nic(h, d->address, false);
 }

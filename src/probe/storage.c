@@ -10,13 +10,16 @@
  * the disk's link under /sys/class/block or /sys/block, e.g.
  *   ../devices/pci0000:00/0000:00:1f.2/ata1/host0/.../block/sda
  *   ../devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0/nvme0n1
- * names the controller: the last PCI address before the disk. Sources that
- * are not block devices (a ZFS dataset "rpool/ROOT/pve-1") cannot be followed
- * from any documented file and become a problem.
+ * names the controller: the last PCI address before the disk. A ZFS root
+ * ("rpool/ROOT/pve-1") is followed to the pool's member devices through
+ * udev's database (storage_zpool_members); where nothing names them, the
+ * root's controllers are unknown: a problem, and the guard fails closed.
+ * The Proxmox storages are followed the same way, in storage_pve.c.
  */
 #include "vfio-wizard/pci_addr.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
+#include "storage_priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -60,15 +63,15 @@ next_field(const char **p, const char **f, size_t *len)
 	return true;
 }
 
-/* The source and type of "/" from /proc/mounts; -ENODATA when absent. */
-static int
-root_mount(const struct root *r, char **source, char **fstype)
+int
+storage_read_mounts(const struct root *r, struct mount_ent **out, size_t *n)
 {
 	char *text;
 	const char *line;
 	int err;
 
-	*source = *fstype = NULL;
+	*out = NULL;
+	*n = 0;
 	err = root_read(r, "/proc/mounts", &text, NULL);
 	if (err < 0)
 		return err;
@@ -80,19 +83,47 @@ root_mount(const struct root *r, char **source, char **fstype)
 		for (i = 0; i < 3; i++)
 			if (!next_field(&p, &f[i], &len[i]))
 				break;
-		if (i == 3 && len[1] == 1 && f[1][0] == '/' &&
-		    !(len[2] == 6 && strncmp(f[2], "rootfs", 6) == 0)) {
-			free(*source);
-			free(*fstype);
-			*source = unescape(f[0], len[0]);
-			*fstype = unescape(f[2], len[2]);
+		if (i == 3) {
+			struct mount_ent m;
+
+			m.source = unescape(f[0], len[0]);
+			m.target = unescape(f[1], len[1]);
+			m.fstype = unescape(f[2], len[2]);
+			ARRAY_PUSH(*out, *n, m);
 		}
 		line += strcspn(line, "\n");
 		if (*line == '\n')
 			line++;
 	}
 	free(text);
-	return *source != NULL ? 0 : -ENODATA;
+	return 0;
+}
+
+void
+storage_free_mounts(struct mount_ent *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(m[i].source);
+		free(m[i].target);
+		free(m[i].fstype);
+	}
+	free(m);
+}
+
+/* The mount of "/" (the last entry wins, as for the kernel), or NULL. */
+static const struct mount_ent *
+root_mount(const struct mount_ent *m, size_t n)
+{
+	const struct mount_ent *found = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(m[i].target, "/") == 0 &&
+		    strcmp(m[i].fstype, "rootfs") != 0)
+			found = &m[i];
+	return found;
 }
 
 static void
@@ -163,7 +194,7 @@ block_devpath(const struct root *r, const char *name)
 }
 
 static void walk_block(struct host *h, const struct root *r, const char *name,
-    const char *hint, const char *head, int depth);
+    const char *hint, const char *head, int depth, struct block_sink *sink);
 
 /*
  * Walk the devices a stacked one sits on: dm and md list them in slaves/,
@@ -173,7 +204,7 @@ static void walk_block(struct host *h, const struct root *r, const char *name,
  */
 static bool
 walk_lower(struct host *h, const struct root *r, const char *name,
-    const char *sub, int depth)
+    const char *sub, int depth, struct block_sink *sink)
 {
 	char *dir = xasprintf("/sys/block/%s/%s", name, sub), **lower;
 	size_t n = 0, i;
@@ -187,7 +218,7 @@ walk_lower(struct host *h, const struct root *r, const char *name,
 			/* a multipath head is the disk users know */
 			walk_block(h, r, lower[i], hint,
 			    strcmp(sub, "multipath") == 0 ? name : NULL,
-			    depth + 1);
+			    depth + 1, sink);
 			free(hint);
 			free(link);
 		}
@@ -214,10 +245,9 @@ is_disk(const struct root *r, const char *name, size_t len)
  */
 static void
 walk_block(struct host *h, const struct root *r, const char *name,
-    const char *hint, const char *head, int depth)
+    const char *hint, const char *head, int depth, struct block_sink *sink)
 {
-	struct host_storage *st = &h->storage;
-	char *devpath;
+	char *devpath, *d, *c;
 	const char *p, *disk, *bdf = NULL, *prev = NULL;
 	size_t disk_len = 0, bdf_len = 0, prev_len = 0;
 
@@ -226,8 +256,8 @@ walk_block(struct host *h, const struct root *r, const char *name,
 		    h, "storage", "block device '%s': stacked too deep", name);
 		return;
 	}
-	if (walk_lower(h, r, name, "slaves", depth) ||
-	    walk_lower(h, r, name, "multipath", depth))
+	if (walk_lower(h, r, name, "slaves", depth, sink) ||
+	    walk_lower(h, r, name, "multipath", depth, sink))
 		return;
 
 	devpath = block_devpath(r, name);
@@ -262,7 +292,7 @@ walk_block(struct host *h, const struct root *r, const char *name,
 	    is_disk(r, prev, prev_len)) {
 		char *whole = xstrndup(prev, prev_len);
 
-		walk_block(h, r, whole, NULL, NULL, depth + 1);
+		walk_block(h, r, whole, NULL, NULL, depth + 1, sink);
 		free(whole);
 		free(devpath);
 		return;
@@ -271,20 +301,27 @@ walk_block(struct host *h, const struct root *r, const char *name,
 		disk = head;
 		disk_len = strlen(head);
 	}
-	add_unique(&st->root_disks, &st->n_root_disks, disk, disk_len);
-	if (bdf != NULL)
-		add_unique(&st->root_controllers, &st->n_root_controllers, bdf,
-		    bdf_len);
-	else
+	if (bdf == NULL)
 		host_problem(h, "storage",
 		    "disk '%.*s' is not on a pci controller ('%s')",
 		    (int)disk_len, disk, devpath);
+	d = xstrndup(disk, disk_len);
+	c = bdf != NULL ? xstrndup(bdf, bdf_len) : NULL;
+	sink->found(sink, h, d, c);
+	free(c);
+	free(d);
 	free(devpath);
 }
 
-/* The dm-N whose dm/name is the given device-mapper name, or NULL. */
-static char *
-dm_by_name(const struct root *r, const char *dm_name)
+void
+storage_walk(struct host *h, const struct root *r, const char *name,
+    struct block_sink *sink)
+{
+	walk_block(h, r, name, NULL, NULL, 0, sink);
+}
+
+char *
+storage_dm_by_name(const struct root *r, const char *dm_name)
 {
 	char **blocks, *found = NULL;
 	size_t n, i;
@@ -349,14 +386,13 @@ devroot_block(const struct root *r)
 	return name;
 }
 
-/* The kernel block device name behind a mount source, or NULL. */
-static char *
-source_block(struct host *h, const struct root *r, const char *source)
+char *
+storage_source_block(struct host *h, const struct root *r, const char *source)
 {
 	char *name = NULL, *target;
 
 	if (str_startswith(source, "/dev/mapper/")) {
-		name = dm_by_name(r, source + strlen("/dev/mapper/"));
+		name = storage_dm_by_name(r, source + strlen("/dev/mapper/"));
 		if (name == NULL && root_readlink_base(r, source, &name) < 0)
 			name = NULL;
 		return name;
@@ -377,52 +413,87 @@ source_block(struct host *h, const struct root *r, const char *source)
 	name = xstrdup(source + strlen("/dev/"));
 	if (strchr(name, '/') != NULL) {
 		host_problem(h, "storage",
-		    "root source '%s' is not a block device node", source);
+		    "mount source '%s' is not a block device node", source);
 		free(name);
 		name = NULL;
 	}
 	return name;
 }
 
+/* The root's sink: every disk, and its controller, is the root's. */
+static void
+root_found(struct block_sink *sink, struct host *h, const char *disk,
+    const char *controller)
+{
+	struct host_storage *st = &h->storage;
+
+	(void)sink;
+	add_unique(&st->root_disks, &st->n_root_disks, disk, strlen(disk));
+	if (controller != NULL)
+		add_unique(&st->root_controllers, &st->n_root_controllers,
+		    controller, strlen(controller));
+}
+
+/* Follow "/" to its disks; the reason it cannot be followed otherwise. */
+static void
+follow_root(struct host *h, const struct root *r, const struct mount_ent *m)
+{
+	struct block_sink sink = {root_found};
+	char *name, **members, *unknown;
+	size_t n, i;
+
+	if (strcmp(m->fstype, "zfs") == 0) {
+		char *pool = xstrndup(m->source, strcspn(m->source, "/"));
+
+		storage_zpool_members(r, pool, &members, &n);
+		for (i = 0; i < n; i++)
+			storage_walk(h, r, members[i], &sink);
+		if (n == 0) {
+			host_problem(h, "storage",
+			    "root on zfs pool '%s': controllers unknown", pool);
+			unknown = xasprintf("root on zfs pool '%s'", pool);
+			ARRAY_PUSH(
+			    h->storage.unknown, h->storage.n_unknown, unknown);
+		}
+		strv_free(members, n);
+		free(pool);
+		return;
+	}
+	name = storage_source_block(h, r, m->source);
+	if (name == NULL) {
+		host_problem(h, "storage",
+		    "root source '%s' (%s): controllers unknown", m->source,
+		    m->fstype);
+		unknown = xasprintf("root on '%s'", m->source);
+		ARRAY_PUSH(h->storage.unknown, h->storage.n_unknown, unknown);
+		return;
+	}
+	storage_walk(h, r, name, &sink);
+	free(name);
+}
+
 void
 probe_storage(struct host *h, const struct root *r)
 {
-	char *source, *fstype, *name;
+	struct mount_ent *mounts;
+	const struct mount_ent *m;
+	size_t n;
 	int err;
 
-	err = root_mount(r, &source, &fstype);
-	if (err == -ENODATA) {
-		host_problem(h, "storage", "no '/' in '/proc/mounts'");
-		return;
-	}
+	err = storage_read_mounts(r, &mounts, &n);
 	if (err < 0) {
 		host_problem(h, "storage", "cannot read '/proc/mounts': %s",
 		    strerror(-err));
+		ARRAY_PUSH(h->storage.unknown, h->storage.n_unknown,
+		    xstrdup("root (no '/proc/mounts')"));
 		return;
 	}
-	if (strcmp(fstype, "zfs") == 0) {
-		size_t len = strcspn(source, "/");
-
-		/*
-		 * No documented file maps a pool to its vdevs: the
-		 * /proc/spl/kstat/zfs/<pool>/ kstats hold state and
-		 * statistics only. zpool status (libzfs) would be needed.
-		 */
-		host_problem(h, "storage",
-		    "root on zfs pool '%.*s': controllers unknown", (int)len,
-		    source);
-		goto out;
-	}
-	name = source_block(h, r, source);
-	if (name == NULL) {
-		host_problem(h, "storage",
-		    "root source '%s' (%s): controllers unknown", source,
-		    fstype);
-		goto out;
-	}
-	walk_block(h, r, name, NULL, NULL, 0);
-	free(name);
-out:
-	free(source);
-	free(fstype);
+	if ((m = root_mount(mounts, n)) == NULL) {
+		host_problem(h, "storage", "no '/' in '/proc/mounts'");
+		ARRAY_PUSH(h->storage.unknown, h->storage.n_unknown,
+		    xstrdup("root (no '/' in '/proc/mounts')"));
+	} else
+		follow_root(h, r, m);
+	probe_pve_storage(h, r, mounts, n);
+	storage_free_mounts(mounts, n);
 }

@@ -347,7 +347,8 @@ spec_check(struct host_spec *s, char **cause)
 	    (err = check_firmware(s, cause)) < 0 ||
 	    (err = check_kernel(s, cause)) < 0 ||
 	    (err = check_iommu(s, cause)) < 0 ||
-	    (err = spec_check_pci(s, cause)) < 0)
+	    (err = spec_check_pci(s, cause)) < 0 ||
+	    (err = spec_check_misc(s, cause)) < 0)
 		return err;
-	return spec_check_misc(s, cause);
+	return spec_check_net(s, cause);
 }

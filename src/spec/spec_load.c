@@ -22,7 +22,8 @@ load_top(struct ld *ld, yaml_node_t *root)
 {
 	static const char *const keys[] = {"spec", "name", "description",
 	    "source", "hostname", "cpu", "firmware", "kernel", "iommu", "pci",
-	    "block", "mounts", "pve", "files", "symlinks", "commands", NULL};
+	    "block", "mounts", "pve", "files", "symlinks", "commands", "net",
+	    "zpools", NULL};
 	struct host_spec *s = ld->s;
 	struct ld_iter it = {0};
 	yaml_node_t *v;
@@ -87,6 +88,12 @@ load_top(struct ld *ld, yaml_node_t *root)
 			break;
 		case 16:
 			err = load_commands(ld, v);
+			break;
+		case 17:
+			err = load_net(ld, v);
+			break;
+		case 18:
+			err = load_zpools(ld, v);
 			break;
 		}
 	}
@@ -293,6 +300,7 @@ spec_free(struct host_spec *s)
 	free_kernel(&s->kernel);
 	strv_free(s->iommu.units, s->iommu.n_units);
 	free(s->iommu.group_type);
+	free_net(s); /* before the pci entries that hold netdev names */
 	for (i = 0; i < s->n_pci; i++) {
 		struct spec_pci *d = &s->pci[i];
 

@@ -1,8 +1,8 @@
 /*
  * spec_load_hw.c: the spec sections that describe hardware and host state:
- * pci devices, block devices, Proxmox VE, and the verbatim files and
- * symlinks. Only syntax is checked here (types, ID formats); relations
- * between entries are spec_check()'s.
+ * pci devices (with a NIC's network interface), block devices, Proxmox VE,
+ * and the verbatim files and symlinks. Only syntax is checked here (types, ID
+ * formats); relations between entries are spec_check()'s.
  */
 #include "spec_yaml.h"
 
@@ -138,7 +138,7 @@ load_one_pci(struct ld *ld, yaml_node_t *n)
 	static const char *const keys[] = {"address", "id", "subsys", "class",
 	    "rev", "driver", "group", "boot_vga", "parent", "flr",
 	    "reset_method", "multifunction", "sriov", "physfn", "name", "pcie",
-	    "irq", NULL};
+	    "irq", "netdev", NULL};
 	struct host_spec *s = ld->s;
 	struct spec_pci *d;
 	struct ld_iter it = {0};
@@ -225,6 +225,9 @@ load_one_pci(struct ld *ld, yaml_node_t *n)
 			break;
 		case 17:
 			err = ld_int(ld, v, key, 0, 65535, &d->irq);
+			break;
+		case 18:
+			err = ld_str(ld, v, key, &d->netdev);
 			break;
 		}
 	}

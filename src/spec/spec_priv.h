@@ -121,6 +121,7 @@ struct spec_pci {
 	unsigned sriov_offset, sriov_stride; /* 0: derived */
 	int sriov_vf_device;		     /* -1: derived */
 	char *name;
+	char *netdev; /* its network interface ("eno1") or NULL */
 	struct spec_mark mark;
 	/* resolved by spec_check() */
 	long parent_idx; /* -1 on a root bus */
@@ -145,6 +146,25 @@ struct spec_block {
 	unsigned major, minor;
 	unsigned *part_num, *part_minor; /* per partition */
 	char *sysdir;			 /* the disk's real sysfs directory */
+};
+
+/* A virtual network interface (net:): a bridge, bond or VLAN. */
+enum spec_net_kind { NETK_BRIDGE, NETK_BOND, NETK_VLAN };
+
+struct spec_net {
+	char *name; /* "vmbr0" */
+	enum spec_net_kind kind;
+	char **lower; /* its ports, slaves or raw device */
+	size_t n_lower;
+	struct spec_mark mark;
+};
+
+/* A ZFS pool (zpools:): the disks or partitions that hold it. */
+struct spec_zpool {
+	char *name;
+	char **members;
+	size_t n_members;
+	struct spec_mark mark;
 };
 
 struct spec_vm {
@@ -190,6 +210,8 @@ enum spec_top {
 	TOP_FILES,
 	TOP_SYMLINKS,
 	TOP_COMMANDS,
+	TOP_NET,
+	TOP_ZPOOLS,
 	TOP__COUNT
 };
 
@@ -220,6 +242,10 @@ struct host_spec {
 	size_t n_symlinks;
 	struct spec_command *commands;
 	size_t n_commands;
+	struct spec_net *net;
+	size_t n_net;
+	struct spec_zpool *zpools;
+	size_t n_zpools;
 };
 
 /* ---- spec_check.c: semantic validation after parsing ---- */
@@ -290,6 +316,16 @@ void gen_block(const struct host_spec *, struct tree *);
 void gen_acpi(const struct host_spec *, struct tree *);
 void gen_efi(const struct host_spec *, struct tree *);
 void gen_modules(const struct host_spec *, struct tree *);
+/*
+ * Network interfaces and ZFS pools (spec_net.c): the checks after
+ * spec_check_misc(), /sys/class/net with the PCI devices' interfaces and
+ * the virtual ones (called by gen_pci), udev's database entries of the
+ * pools' members (called by gen_block), and freeing what they hold.
+ */
+int spec_check_net(struct host_spec *, char **cause);
+void gen_net(const struct host_spec *, struct tree *);
+void gen_zpools(const struct host_spec *, struct tree *);
+void free_net(struct host_spec *);
 /* The fake commands in /usr/sbin (spec_commands.c). */
 void gen_commands(const struct host_spec *, struct tree *);
 void free_commands(struct host_spec *);

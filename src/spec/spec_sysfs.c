@@ -5,6 +5,7 @@
  * drivers links, SR-IOV attributes and physfn/virtfnN links; the IOMMU
  * units and groups; and the block devices (disks under their controllers,
  * partitions as subdirectories, device-mapper with dm/name and slaves).
+ * The network interfaces and the ZFS pools' udev entries are spec_net.c's.
  * Every link is relative.
  */
 #include "spec_priv.h"
@@ -228,6 +229,7 @@ gen_pci(const struct host_spec *s, struct tree *t)
 	attr(t, "/sys/bus/pci", "drivers_autoprobe", "1\n");
 	for (i = 0; i < s->n_pci; i++)
 		gen_one_pci(s, t, s->pci_order[i]);
+	gen_net(s, t);
 }
 
 void
@@ -405,4 +407,5 @@ gen_block(const struct host_spec *s, struct tree *t)
 			free(sdir);
 		}
 	}
+	gen_zpools(s, t);
 }

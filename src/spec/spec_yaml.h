@@ -69,6 +69,9 @@ int load_block(struct ld *, yaml_node_t *);
 int load_pve(struct ld *, yaml_node_t *);
 /* The fake commands (spec_commands.c). */
 int load_commands(struct ld *, yaml_node_t *);
+/* Virtual network interfaces and ZFS pools (spec_net.c). */
+int load_net(struct ld *, yaml_node_t *);
+int load_zpools(struct ld *, yaml_node_t *);
 /* A mapping of absolute paths to strings (files:, symlinks:). */
 int load_kv(
     struct ld *, yaml_node_t *, const char *what, struct spec_kv **, size_t *);

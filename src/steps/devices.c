@@ -4,13 +4,16 @@
  * base: legacy IGD, GVT-g, SR-IOV, or the whole device through vfio), which
  * companion functions go along (Haswell's HDMI audio at 00:03.0, a discrete
  * card's other functions), which IOMMU-group siblings would have to go too,
- * and what blocks it (no IOMMU, a group shared with the root disk's
- * controller). It only reasons over the snapshot; the steps of later issues
- * act on it.
+ * and what blocks it (no IOMMU; the critical-device guard, guard.c: the
+ * device itself, a function that goes along or a group sibling is the
+ * controller of the root filesystem or of a Proxmox storage, or the
+ * management NIC). It only reasons over the snapshot; the steps of later
+ * issues act on it.
  */
 #include "vfio-wizard/check.h"
 #include "vfio-wizard/pve_conf.h"
 #include "vfio-wizard/strbuf.h"
+#include "guard.h"
 #include "steps.h"
 
 #include <stdlib.h>
@@ -59,13 +62,6 @@ find_companions(
 	}
 }
 
-static bool
-is_root_controller(const struct host *h, const char *addr)
-{
-	return strv_has(
-	    h->storage.root_controllers, h->storage.n_root_controllers, addr);
-}
-
 /* Group members of the device and its companions that would have to go. */
 static void
 find_siblings(
@@ -73,6 +69,7 @@ find_siblings(
 {
 	const char *self[17];
 	size_t n_self = 0, i, j, k;
+	char *why;
 
 	self[n_self++] = d->address;
 	for (i = 0; i < v->n_companions && n_self < nitems(self); i++)
@@ -95,14 +92,8 @@ find_siblings(
 				continue;
 			vpush(
 			    &v->siblings, &v->n_siblings, xstrdup(o->address));
-			if (is_root_controller(h, o->address))
-				vpush(&v->blockers, &v->n_blockers,
-				    xasprintf(_("IOMMU group %d also holds %s "
-						"(%s), the controller of the "
-						"root filesystem: passing the "
-						"group would take the host's "
-						"disk away"),
-					g->id, o->address, o->device_name));
+			if ((why = guard_sibling(h, g->id, o)) != NULL)
+				vpush(&v->blockers, &v->n_blockers, why);
 			else
 				vpush(&v->notes, &v->n_notes,
 				    xasprintf(_("IOMMU group %d also holds %s "
@@ -162,6 +153,33 @@ firmware_blockers(const struct host *h, struct verdict *v)
 		vpush(&v->blockers, &v->n_blockers,
 		    xstrdup(_("the CPU's hardware virtualisation (VT-x/AMD-V) "
 			      "is not available")));
+}
+
+/*
+ * The critical-device guard for the device and the functions that go
+ * along with it; a bridge port the host can spare gets a note.
+ */
+static void
+guard_blockers(
+    const struct host *h, const struct pci_device *d, struct verdict *v)
+{
+	const struct host_nic *port;
+	const struct pci_device *c;
+	char *why;
+	size_t i;
+
+	if ((why = guard_self(h, d)) != NULL)
+		vpush(&v->blockers, &v->n_blockers, why);
+	else if ((port = host_bridge_port(h, d)) != NULL)
+		vpush(&v->notes, &v->n_notes,
+		    xasprintf(_("it is a port of bridge %s (%s): the VMs on "
+				"%s lose that uplink"),
+			port->top, port->via, port->top));
+	for (i = 0; i < v->n_companions; i++) {
+		if ((c = host_pci_find(h, v->companions[i])) != NULL &&
+		    (why = guard_companion(h, c)) != NULL)
+			vpush(&v->blockers, &v->n_blockers, why);
+	}
 }
 
 static size_t
@@ -310,6 +328,7 @@ build_verdict(const struct host *h, const struct kb *kb, size_t idx,
 	if (v.recommended != MODE_SRIOV)
 		find_companions(h, d, &v);
 	firmware_blockers(h, &v);
+	guard_blockers(h, d, &v);
 	refine_modes(h, d, &v);
 	if (v.modes == 0)
 		vpush(&v.blockers, &v.n_blockers,

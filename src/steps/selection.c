@@ -1,13 +1,15 @@
 /*
  * selection.c: the user's choices resolved against the host (selection.h):
  * which functions, in which mode, and which modules would claim each PCI
- * device at boot (libkmod's alias lookup in the kernel that boots).
+ * device at boot (libkmod's alias lookup in the kernel that boots). A
+ * device the host needs (guard.c) is refused.
  */
 #include "vfio-wizard/selection.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/pci_addr.h"
 #include "vfio-wizard/root.h"
 #include "vfio-wizard/step.h"
+#include "guard.h"
 
 #include <errno.h>
 #include <libkmod.h>
@@ -127,13 +129,6 @@ is_igpu(const struct pci_device *d)
 	       d->physfn == NULL;
 }
 
-static bool
-is_root_controller(const struct host *h, const char *address)
-{
-	return strv_has(h->storage.root_controllers,
-	    h->storage.n_root_controllers, address);
-}
-
 static int
 add_devices(const struct host *h, const struct choices *c, struct selection *s,
     char **cause)
@@ -160,13 +155,9 @@ add_devices(const struct host *h, const struct choices *c, struct selection *s,
 			    xasprintf(_("no PCI device %s on this host"), addr);
 			return -ENODEV;
 		}
-		if (is_root_controller(h, addr)) {
-			*cause = xasprintf(_("%s (%s) controls the disk the "
-					     "host boots from: it cannot be "
-					     "passed through"),
-			    addr, d->device_name);
+		/* the critical-device guard: a device the host needs */
+		if ((*cause = guard_refusal(h, d)) != NULL)
 			return -EPERM;
-		}
 		if (selection_find(s, addr) != NULL)
 			continue;
 		memset(&f, 0, sizeof f);

@@ -2,8 +2,12 @@
  * test_probe_storage.c: probe_storage finds the PCI controllers behind "/"
  * through the block layer as sysfs lays it out: LVM on a SATA partition
  * (with and without /sys/class/block), a plain NVMe partition, md RAID over
- * disks on two controllers, "/dev/root" via mountinfo, and ZFS, where no
- * documented file names the vdevs and a problem is recorded instead.
+ * disks on two controllers, "/dev/root" via mountinfo, and ZFS, followed
+ * to its vdevs through udev's database or else a problem (fail closed).
+ * Then the Proxmox storages of /etc/pve/storage.cfg: a directory storage
+ * on a mounted second disk, storages not in use (disabled, another node,
+ * not mounted, network), LVM volume groups through their active volumes or
+ * the metadata backup, ZFS pools, and what cannot be followed.
  */
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
@@ -273,7 +277,196 @@ test_zfs(void **state)
 	assert_int_equal(h->storage.n_root_disks, 0);
 	assert_true(fx_has_problem(h, "root on zfs pool 'rpool': controllers "
 				      "unknown"));
+	assert_int_equal(h->storage.n_unknown, 1);
 	host_free(h);
+}
+
+/* A ZFS root whose vdev udev's database names (lsblk's source too). */
+static void
+test_zfs_udev(void **state)
+{
+	static const char *const parts[] = {
+	    "nvme0n1p1", "nvme0n1p2", "nvme0n1p3", NULL};
+	struct host *h;
+
+	fx_disk(*state, NVME0, "", "nvme0n1", parts, true);
+	fx_symlink(*state, "/sys/dev/block/259:3",
+	    "../../devices/" NVME0 "/nvme0n1/nvme0n1p3");
+	fx_write(*state, "/run/udev/data/b259:3",
+	    "S:disk/by-partuuid/0b1f3a8e-52c4-4d0e-a7b3-1f9c2d6e4a85\n"
+	    "E:ID_FS_LABEL=rpool\nE:ID_FS_TYPE=zfs_member\n"
+	    "E:ID_FS_USAGE=filesystem\n");
+	fx_write(*state, "/run/udev/data/b259:2",
+	    "E:ID_FS_LABEL=rpool-not\nE:ID_FS_TYPE=vfat\n");
+	fx_write(*state, "/run/udev/data/c10:1", "E:ID_FS_LABEL=rpool\n");
+	fx_write(*state, "/proc/mounts",
+	    "rpool/ROOT/pve-1 / zfs rw,relatime,xattr,noacl 0 0\n");
+	h = fx_probe(*state, probe_storage, NULL);
+	assert_int_equal(h->n_problems, 0);
+	assert_int_equal(h->storage.n_root_controllers, 1);
+	assert_string_equal(h->storage.root_controllers[0], "0000:3d:00.0");
+	assert_int_equal(h->storage.n_unknown, 0);
+	host_free(h);
+}
+
+/* The storages, with the root on LVM on sda (lvm_tree). */
+static struct host *
+probe_cfg(const char *root, const char *cfg)
+{
+	struct host *h = xcalloc(1, sizeof *h);
+
+	h->hostname = xstrdup("pve1");
+	fx_write(root, "/etc/pve/storage.cfg", "%s", cfg);
+	return fx_probe(root, probe_storage, h);
+}
+
+static const struct storage_controller *
+ctrl(const struct host *h, const char *storage)
+{
+	size_t i;
+
+	for (i = 0; i < h->storage.n_storage_controllers; i++)
+		if (strcmp(h->storage.storage_controllers[i].storage,
+			storage) == 0)
+			return &h->storage.storage_controllers[i];
+	return NULL;
+}
+
+/* A directory storage on a second disk, and storages not in use. */
+static void
+test_pve_dir(void **state)
+{
+	static const char *const pb[] = {"sdb1", NULL};
+	const struct storage_controller *c;
+	struct host *h;
+
+	lvm_tree(*state, true);
+	fx_disk(*state, HBA_SDB, "block", "sdb", pb, true);
+	fx_write(*state, "/proc/mounts",
+	    "/dev/mapper/pve-root / ext4 rw 0 0\n"
+	    "/dev/sdb1 /mnt/pve/data ext4 rw 0 0\n"
+	    "nas:/export /mnt/pve/nas nfs4 rw 0 0\n");
+	h = probe_cfg(*state,
+	    "dir: local\n\tpath /var/lib/vz\n\tcontent iso\n\n"
+	    "# the second disk\n"
+	    "dir: data\n\tpath /mnt/pve/data/images\n\tis_mountpoint "
+	    "/mnt/pve/data\n"
+	    "\tnodes pve1,pve2\n\n"
+	    "dir: gone\n\tpath /mnt/pve/gone\n\tis_mountpoint yes\n\n"
+	    "dir: off\n\tpath /mnt/pve/data\n\tdisable\n\n"
+	    "dir: other\n\tpath /mnt/pve/data\n\tnodes pve2\n\n"
+	    "nfs: nas\n\tpath /mnt/pve/nas\n\tserver nas\n"
+	    "\texport /export\n\n"
+	    "dir: onnfs\n\tpath /mnt/pve/nas/dump\n\n"
+	    "this line is not a section\n");
+	assert_int_equal(h->storage.n_storage_controllers, 1);
+	assert_non_null(c = ctrl(h, "data"));
+	assert_string_equal(c->address, "0000:01:00.0");
+	assert_string_equal(c->type, "dir");
+	assert_string_equal(c->what, "'/mnt/pve/data/images'");
+	assert_string_equal(c->disk, "sdb");
+	assert_int_equal(h->storage.n_unknown, 0);
+	assert_true(fx_has_problem(h, "'/etc/pve/storage.cfg:31': ignored "
+				      "line 'this line is not a section'"));
+	host_free(h);
+}
+
+/* LVM: active volumes, the metadata backup, and neither. */
+static void
+test_pve_lvm(void **state)
+{
+	static const char *const pb[] = {"sdb1", "sdb2", NULL};
+	static const char *const sl[] = {"sdb1", NULL};
+	static const char *const pa[] = {HBA_SDB "/block/sdb/sdb1"};
+	struct host *h;
+
+	lvm_tree(*state, true);
+	fx_disk(*state, HBA_SDB, "block", "sdb", pb, true);
+	fx_virtual(*state, "dm-5", "my--vg-vm--100--disk--0", sl, pa);
+	fx_write(*state, "/etc/lvm/backup/cold",
+	    "cold {\n\tphysical_volumes {\n\t\tpv0 {\n"
+	    "\t\t\tdevice = \"/dev/sdb2\"\t# Hint only\n\t\t}\n\t}\n}\n");
+	h = probe_cfg(*state,
+	    "lvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\n"
+	    "lvm: vms\n\tvgname my-vg\n\n"
+	    "lvm: cold\n\tvgname cold\n\n"
+	    "lvm: lost\n\tvgname lost\n");
+	assert_string_equal(ctrl(h, "local-lvm")->address, "0000:00:1f.2");
+	assert_string_equal(ctrl(h, "vms")->address, "0000:01:00.0");
+	assert_string_equal(ctrl(h, "vms")->what, "vg 'my-vg'");
+	assert_string_equal(ctrl(h, "cold")->disk, "sdb");
+	assert_null(ctrl(h, "lost"));
+	assert_int_equal(h->storage.n_unknown, 1);
+	assert_string_equal(h->storage.unknown[0], "storage 'lost' (lvm vg "
+						   "'lost')");
+	assert_true(fx_has_problem(h, "storage 'lost' (lvm vg 'lost'): no "
+				      "active logical volume"));
+	host_free(h);
+}
+
+/* ZFS pools: members from udev's database, or fail closed. */
+static void
+test_pve_zfs(void **state)
+{
+	static const char *const pb[] = {"sdb1", NULL};
+	struct pci_device sata, nic;
+	struct host_need need;
+	struct host *h;
+
+	lvm_tree(*state, true);
+	fx_disk(*state, HBA_SDB, "block", "sdb", pb, true);
+	fx_symlink(*state, "/sys/dev/block/8:17",
+	    "../../devices/" HBA_SDB "/block/sdb/sdb1");
+	fx_write(*state, "/run/udev/data/b8:17",
+	    "E:ID_FS_TYPE=zfs_member\nE:ID_FS_LABEL=tank\n");
+	h = probe_cfg(*state, "zfspool: tank\n\tpool tank/vms\n\tsparse\n\n"
+			      "zfspool: other\n\tpool other\n");
+	assert_string_equal(ctrl(h, "tank")->address, "0000:01:00.0");
+	assert_string_equal(ctrl(h, "tank")->what, "pool 'tank/vms'");
+	assert_int_equal(h->storage.n_unknown, 1);
+	assert_true(fx_has_problem(h, "no member of zfs pool 'other'"));
+	/* the guard: the storage's controller, then every other one */
+	memset(&sata, 0, sizeof sata);
+	strcpy(sata.address, "0000:01:00.0");
+	sata.class_code = 0x010700;
+	assert_true(host_device_needed(h, &sata, &need));
+	assert_int_equal(need.kind, NEED_STORAGE);
+	strcpy(sata.address, "0000:00:1f.2");
+	assert_true(host_device_needed(h, &sata, &need));
+	assert_int_equal(need.kind, NEED_ROOT_DISK);
+	strcpy(sata.address, "0000:05:00.0");
+	assert_true(host_device_needed(h, &sata, &need));
+	assert_int_equal(need.kind, NEED_STORAGE_UNKNOWN);
+	assert_string_equal(need.unknown, "storage 'other' (zfspool pool "
+					  "'other')");
+	memset(&nic, 0, sizeof nic);
+	strcpy(nic.address, "0000:05:00.0");
+	nic.class_code = 0x020000;
+	assert_false(host_device_needed(h, &nic, &need));
+	host_free(h);
+}
+
+/* The fixture hosts: a storage on a second NVMe, a ZFS root. */
+static void
+test_fixture_hosts(void **state)
+{
+	struct fx_host f;
+
+	(void)state;
+	fx_host_load(&f, "ryzen-nvidia");
+	assert_string_equal(ctrl(f.host, "fast")->address, "0000:04:00.0");
+	assert_string_equal(ctrl(f.host, "local-lvm")->address, "0000:01:00.0");
+	assert_int_equal(f.host->storage.n_unknown, 0);
+	fx_host_free(&f);
+
+	fx_host_load(&f, "cometlake-zfs-sdboot");
+	assert_int_equal(f.host->storage.n_root_controllers, 1);
+	assert_string_equal(
+	    f.host->storage.root_controllers[0], "0000:02:00.0");
+	assert_string_equal(ctrl(f.host, "local-zfs")->address, "0000:02:00.0");
+	assert_string_equal(ctrl(f.host, "local")->what, "'/var/lib/vz'");
+	assert_int_equal(f.host->storage.n_unknown, 0);
+	fx_host_free(&f);
 }
 
 /* No /proc/mounts, or a mapper name sysfs does not know. */
@@ -308,6 +501,11 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_dev_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_udev_link, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zfs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zfs_udev, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pve_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pve_lvm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pve_zfs, setup, teardown),
+	    cmocka_unit_test(test_fixture_hosts),
 	    cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 	};
 

@@ -1,0 +1,186 @@
+/*
+ * test_guard.c: the critical-device guard as the steps speak it (guard.c):
+ * the device check blocks a group that holds the root disk's controller or
+ * the management NIC and names both; a chosen device that is the
+ * management NIC, a storage's controller or the root disk's controller is
+ * refused with -EPERM and the reason; a port of a VM-only bridge can go,
+ * with a note; and a function that goes along with the chosen one is
+ * judged too.
+ */
+#include "testutil.h"
+#include "vfio-wizard/check.h"
+#include "vfio-wizard/host.h"
+#include "vfio-wizard/selection.h"
+#include "vfio-wizard/step.h"
+#include "../../src/steps/guard.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct verdict *
+verdict_of(
+    const struct host *h, const struct check_result *res, const char *address)
+{
+	size_t i;
+
+	for (i = 0; i < res->n_verdicts; i++)
+		if (strcmp(h->pci[res->verdicts[i].device].address, address) ==
+		    0)
+			return &res->verdicts[i];
+	return NULL;
+}
+
+static bool
+has(char *const *v, size_t n, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strstr(v[i], text) != NULL)
+			return true;
+	return false;
+}
+
+/* The shared group: root disk controller and both bonded NICs. */
+static void
+test_shared_group(void **state)
+{
+	struct check_result *res = NULL;
+	const struct verdict *v;
+	struct fx_host f;
+	char *cause = NULL;
+
+	(void)state;
+	fx_host_load(&f, "shared-group-sata");
+	assert_int_equal(check_run(f.host, f.kb, NULL, &res, &cause), 0);
+	assert_non_null(v = verdict_of(f.host, res, "0000:06:00.0"));
+	assert_int_equal(v->n_blockers, 3);
+	assert_true(has(v->blockers, v->n_blockers,
+	    "0000:01:00.1 (X370 Series Chipset SATA Controller), the "
+	    "controller of the root filesystem"));
+	assert_true(has(v->blockers, v->n_blockers,
+	    "IOMMU group 13 also holds 0000:04:00.0 (I211 Gigabit Network "
+	    "Connection), the management NIC (vmbr0 via bond0 via enp4s0): "
+	    "passing the group would cut the host off the network"));
+	assert_true(has(v->blockers, v->n_blockers,
+	    "the management NIC (vmbr0 via bond0 via enp5s0)"));
+	/* the USB controllers only have to go along */
+	assert_true(has(v->notes, v->n_notes,
+	    "0000:03:00.0 (ASM1143 USB 3.1 Host Controller): it must be "
+	    "passed through as well"));
+	check_result_free(res);
+	fx_host_free(&f);
+}
+
+static int
+resolve(struct fx_host *f, const char *device, char **cause)
+{
+	struct choices c = {NULL, 0};
+	struct selection s;
+	int err;
+
+	choices_add(&c, "device", device);
+	*cause = NULL;
+	err = selection_resolve(f->host, f->root, &c, &s, cause);
+	if (err == 0)
+		selection_free(&s);
+	choices_free(&c);
+	return err;
+}
+
+/* Refusals of a chosen device, each with its reason. */
+static void
+test_refusals(void **state)
+{
+	struct check_result *res = NULL;
+	struct check_options opts = {NULL, 0};
+	const char *devs[] = {"07:00.0", "06:00.0"};
+	const struct verdict *v;
+	struct fx_host f;
+	char *cause;
+
+	(void)state;
+	fx_host_load(&f, "ryzen-nvidia");
+	assert_int_equal(resolve(&f, "06:00.0", &cause), -EPERM);
+	assert_string_equal(cause,
+	    "0000:06:00.0 (RTL8111/8168/8411 PCI Express Gigabit Ethernet "
+	    "Controller) is the management NIC (vmbr0 via enp6s0): passing "
+	    "it would cut the host off the network");
+	free(cause);
+	assert_int_equal(resolve(&f, "04:00.0", &cause), -EPERM);
+	assert_non_null(
+	    strstr(cause, "is the controller of Proxmox storage "
+			  "'fast' (dir '/mnt/pve/fast' on nvme1n1)"));
+	free(cause);
+	assert_int_equal(resolve(&f, "01:00.0", &cause), -EPERM);
+	assert_non_null(strstr(cause, "boots from"));
+	free(cause);
+	/* port 0 of the 82576 only serves the VMs' bridge */
+	assert_int_equal(resolve(&f, "07:00.0", &cause), 0);
+	opts.devices = devs;
+	opts.n_devices = 2;
+	assert_int_equal(check_run(f.host, f.kb, &opts, &res, &cause), 0);
+	assert_non_null(v = verdict_of(f.host, res, "0000:07:00.0"));
+	assert_true(has(v->notes, v->n_notes,
+	    "it is a port of bridge vmbr1 (vmbr1 via enp7s0f0): the VMs on "
+	    "vmbr1 lose that uplink"));
+	/* its other function goes along, and is no critical device */
+	assert_int_equal(v->n_blockers, 0);
+	assert_non_null(v = verdict_of(f.host, res, "0000:06:00.0"));
+	assert_int_equal(v->n_blockers, 1);
+	assert_string_equal(v->blockers[0],
+	    "it is the management NIC (vmbr0 via enp6s0): passing it would "
+	    "cut the host off the network");
+	check_result_free(res);
+	fx_host_free(&f);
+}
+
+/* A function that goes along with the chosen one is guarded too. */
+static void
+test_companion(void **state)
+{
+	struct pci_device pci[2];
+	struct host_nic nic = {NULL, NULL, NULL, NULL, true};
+	struct host h;
+	char *s;
+
+	(void)state;
+	memset(&h, 0, sizeof h);
+	memset(pci, 0, sizeof pci);
+	strcpy(pci[0].address, "0000:03:00.0");
+	strcpy(pci[1].address, "0000:03:00.1");
+	pci[0].class_code = pci[1].class_code = 0x020000;
+	pci[0].device_name = pci[1].device_name = (char *)"82576";
+	h.pci = pci;
+	h.n_pci = 2;
+	nic.address = (char *)"0000:03:00.0";
+	nic.iface = (char *)"enp3s0f0";
+	nic.top = (char *)"vmbr0";
+	nic.via = (char *)"vmbr0 via enp3s0f0";
+	h.network.nics = &nic;
+	h.network.n_nics = 1;
+	assert_null(guard_self(&h, &pci[1]));
+	s = guard_companion(&h, &pci[0]);
+	assert_string_equal(s, "its function 0000:03:00.0 (82576) goes along "
+			       "and is the management NIC (vmbr0 via "
+			       "enp3s0f0): passing it would cut the host off "
+			       "the network");
+	free(s);
+	s = guard_refusal(&h, &pci[0]);
+	assert_non_null(strstr(s, "is the management NIC"));
+	free(s);
+	assert_null(guard_refusal(&h, &pci[1]));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_shared_group),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_companion),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -95,6 +95,19 @@ nic(const struct host *h, const char *iface, const char *top)
 	return NULL;
 }
 
+/* The NIC entry the test expects to be there. */
+static const struct host_nic *
+mnic(const struct host *h, const char *iface, const char *top)
+{
+	static const struct host_nic none = {
+	    (char *)"", (char *)"", (char *)"", (char *)"", false};
+	const struct host_nic *n = nic(h, iface, top);
+
+	if (n == NULL)
+		fail_msg("no nic %s below %s", iface, top);
+	return n != NULL ? n : &none;
+}
+
 static struct pci_device
 dev(const char *address, uint32_t class_code)
 {
@@ -143,7 +156,7 @@ test_installer(void **state)
 	assert_non_null(strstr(h->network.mgmt_evidence, "of node 'pve'"));
 	assert_int_equal(h->network.n_netdevs, 1);
 	assert_string_equal(h->network.netdevs[0].address, "0000:00:19.0");
-	assert_non_null(n = nic(h, "eno1", "vmbr0"));
+	n = mnic(h, "eno1", "vmbr0");
 	assert_true(n->mgmt);
 	assert_string_equal(n->address, "0000:00:19.0");
 	assert_string_equal(n->via, "vmbr0 via eno1");
@@ -184,12 +197,12 @@ test_bond_vlan(void **state)
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->network.n_mgmt_ifaces, 1);
 	assert_string_equal(h->network.mgmt_ifaces[0], "vmbr0.10");
-	assert_non_null(n = nic(h, "enp3s0f1", "vmbr0.10"));
+	n = mnic(h, "enp3s0f1", "vmbr0.10");
 	assert_true(n->mgmt);
 	assert_string_equal(n->address, "0000:03:00.1");
 	assert_string_equal(
 	    n->via, "vmbr0.10 via vmbr0 via bond0 via enp3s0f1");
-	assert_non_null(n = nic(h, "enp3s0f0", "vmbr0.10"));
+	n = mnic(h, "enp3s0f0", "vmbr0.10");
 	assert_string_equal(n->address, "0000:03:00.0");
 	/* the bridge itself is walked too, its ports already known */
 	assert_null(nic(h, "enp3s0f0", "vmbr0"));
@@ -226,8 +239,8 @@ test_node_address(void **state)
 	assert_non_null(strstr(h->network.mgmt_evidence, "address "
 							 "2001:db8:0:0:0:0:0:"
 							 "10"));
-	assert_true(nic(h, "eno1", "vmbr0")->mgmt);
-	assert_non_null(n = nic(h, "enp3s0", "vmbr1"));
+	assert_true(mnic(h, "eno1", "vmbr0")->mgmt);
+	n = mnic(h, "enp3s0", "vmbr1");
 	assert_false(n->mgmt);
 	/* a port of another bridge: not needed while the picture is clear */
 	assert_int_equal(need(h, "0000:03:00.0", 0x020000), NEED_NONE);
@@ -258,9 +271,9 @@ test_sources(void **state)
 	assert_int_equal(h->network.n_mgmt_ifaces, 1);
 	assert_non_null(strstr(h->network.mgmt_evidence,
 	    "dhcp on vmbr0 ('/etc/network/interfaces.d/vmbr0:2')"));
-	assert_true(nic(h, "eno1", "vmbr0")->mgmt);
+	assert_true(mnic(h, "eno1", "vmbr0")->mgmt);
 	assert_null(nic(h, "enp3s0", "vmbr0"));
-	assert_false(nic(h, "enp3s0", "vmbr9")->mgmt);
+	assert_false(mnic(h, "enp3s0", "vmbr9")->mgmt);
 	host_free(h);
 }
 
@@ -292,7 +305,7 @@ test_kernel_view(void **state)
 	assert_string_equal(h->network.mgmt_ifaces[0], "vmbr0");
 	assert_non_null(strstr(h->network.mgmt_evidence,
 	    "default route on vmbr0 ('/proc/net/route')"));
-	assert_true(nic(h, "eno1", "vmbr0")->mgmt);
+	assert_true(mnic(h, "eno1", "vmbr0")->mgmt);
 	assert_int_equal(need(h, "0000:00:19.0", 0x020000), NEED_MGMT_NIC);
 	host_free(h);
 }
@@ -367,7 +380,7 @@ test_usb_nic(void **state)
 	h = probe(root, "pve");
 	assert_int_equal(h->n_problems, 0);
 	assert_string_equal(
-	    nic(h, "enx001122334455", "enx001122334455")->address,
+	    mnic(h, "enx001122334455", "enx001122334455")->address,
 	    "0000:00:14.0");
 	assert_int_equal(need(h, "0000:00:14.0", 0x0c0330), NEED_MGMT_NIC);
 	host_free(h);
@@ -418,21 +431,21 @@ test_fixture_hosts(void **state)
 	(void)state;
 	fx_host_load(&f, "shared-group-sata");
 	assert_false(f.host->network.uncertain);
-	assert_non_null(n = nic(f.host, "enp5s0", "vmbr0"));
+	n = mnic(f.host, "enp5s0", "vmbr0");
 	assert_true(n->mgmt);
 	assert_string_equal(n->address, "0000:05:00.0");
 	assert_string_equal(n->via, "vmbr0 via bond0 via enp5s0");
-	assert_true(nic(f.host, "enp4s0", "vmbr0")->mgmt);
+	assert_true(mnic(f.host, "enp4s0", "vmbr0")->mgmt);
 	fx_host_free(&f);
 
 	fx_host_load(&f, "pve7-kernel515");
-	assert_true(nic(f.host, "eno1", "vmbr0")->mgmt);
-	assert_false(nic(f.host, "enp2s0", "vmbr1")->mgmt);
+	assert_true(mnic(f.host, "eno1", "vmbr0")->mgmt);
+	assert_false(mnic(f.host, "enp2s0", "vmbr1")->mgmt);
 	assert_false(f.host->network.uncertain);
 	fx_host_free(&f);
 
 	fx_host_load(&f, "vm-no-iommu");
-	assert_non_null(n = nic(f.host, "ens18", "ens18"));
+	n = mnic(f.host, "ens18", "ens18");
 	assert_true(n->mgmt);
 	assert_string_equal(n->address, "0000:00:12.0");
 	assert_false(f.host->network.uncertain);

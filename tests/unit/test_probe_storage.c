@@ -332,6 +332,19 @@ ctrl(const struct host *h, const char *storage)
 	return NULL;
 }
 
+/* The storage's controller, which the test expects to be there. */
+static const struct storage_controller *
+mctrl(const struct host *h, const char *storage)
+{
+	static const struct storage_controller none = {
+	    (char *)"", (char *)"", (char *)"", (char *)"", (char *)""};
+	const struct storage_controller *c = ctrl(h, storage);
+
+	if (c == NULL)
+		fail_msg("no controller for storage '%s'", storage);
+	return c != NULL ? c : &none;
+}
+
 /* A directory storage on a second disk, and storages not in use. */
 static void
 test_pve_dir(void **state)
@@ -360,7 +373,7 @@ test_pve_dir(void **state)
 	    "dir: onnfs\n\tpath /mnt/pve/nas/dump\n\n"
 	    "this line is not a section\n");
 	assert_int_equal(h->storage.n_storage_controllers, 1);
-	assert_non_null(c = ctrl(h, "data"));
+	c = mctrl(h, "data");
 	assert_string_equal(c->address, "0000:01:00.0");
 	assert_string_equal(c->type, "dir");
 	assert_string_equal(c->what, "'/mnt/pve/data/images'");
@@ -391,10 +404,10 @@ test_pve_lvm(void **state)
 	    "lvm: vms\n\tvgname my-vg\n\n"
 	    "lvm: cold\n\tvgname cold\n\n"
 	    "lvm: lost\n\tvgname lost\n");
-	assert_string_equal(ctrl(h, "local-lvm")->address, "0000:00:1f.2");
-	assert_string_equal(ctrl(h, "vms")->address, "0000:01:00.0");
-	assert_string_equal(ctrl(h, "vms")->what, "vg 'my-vg'");
-	assert_string_equal(ctrl(h, "cold")->disk, "sdb");
+	assert_string_equal(mctrl(h, "local-lvm")->address, "0000:00:1f.2");
+	assert_string_equal(mctrl(h, "vms")->address, "0000:01:00.0");
+	assert_string_equal(mctrl(h, "vms")->what, "vg 'my-vg'");
+	assert_string_equal(mctrl(h, "cold")->disk, "sdb");
 	assert_null(ctrl(h, "lost"));
 	assert_int_equal(h->storage.n_unknown, 1);
 	assert_string_equal(h->storage.unknown[0], "storage 'lost' (lvm vg "
@@ -421,8 +434,8 @@ test_pve_zfs(void **state)
 	    "E:ID_FS_TYPE=zfs_member\nE:ID_FS_LABEL=tank\n");
 	h = probe_cfg(*state, "zfspool: tank\n\tpool tank/vms\n\tsparse\n\n"
 			      "zfspool: other\n\tpool other\n");
-	assert_string_equal(ctrl(h, "tank")->address, "0000:01:00.0");
-	assert_string_equal(ctrl(h, "tank")->what, "pool 'tank/vms'");
+	assert_string_equal(mctrl(h, "tank")->address, "0000:01:00.0");
+	assert_string_equal(mctrl(h, "tank")->what, "pool 'tank/vms'");
 	assert_int_equal(h->storage.n_unknown, 1);
 	assert_true(fx_has_problem(h, "no member of zfs pool 'other'"));
 	/* the guard: the storage's controller, then every other one */
@@ -454,8 +467,9 @@ test_fixture_hosts(void **state)
 
 	(void)state;
 	fx_host_load(&f, "ryzen-nvidia");
-	assert_string_equal(ctrl(f.host, "fast")->address, "0000:04:00.0");
-	assert_string_equal(ctrl(f.host, "local-lvm")->address, "0000:01:00.0");
+	assert_string_equal(mctrl(f.host, "fast")->address, "0000:04:00.0");
+	assert_string_equal(
+	    mctrl(f.host, "local-lvm")->address, "0000:01:00.0");
 	assert_int_equal(f.host->storage.n_unknown, 0);
 	fx_host_free(&f);
 
@@ -463,8 +477,9 @@ test_fixture_hosts(void **state)
 	assert_int_equal(f.host->storage.n_root_controllers, 1);
 	assert_string_equal(
 	    f.host->storage.root_controllers[0], "0000:02:00.0");
-	assert_string_equal(ctrl(f.host, "local-zfs")->address, "0000:02:00.0");
-	assert_string_equal(ctrl(f.host, "local")->what, "'/var/lib/vz'");
+	assert_string_equal(
+	    mctrl(f.host, "local-zfs")->address, "0000:02:00.0");
+	assert_string_equal(mctrl(f.host, "local")->what, "'/var/lib/vz'");
 	assert_int_equal(f.host->storage.n_unknown, 0);
 	fx_host_free(&f);
 }

@@ -122,6 +122,13 @@ test_wanted_modes(void **state)
 	fake_select(&f, MODE_LEGACY_IGD, true);
 	expect_tokens(
 	    &f, "intel_iommu=on iommu=pt initcall_blacklist=sysfb_init");
+	/* vfio-pci claims it at boot already: nothing in its way */
+	f.gpu.driver = (char *)"vfio-pci";
+	expect_tokens(&f, "intel_iommu=on iommu=pt");
+	f.gpu.driver = (char *)"i915";
+	expect_tokens(
+	    &f, "intel_iommu=on iommu=pt initcall_blacklist=sysfb_init");
+	f.gpu.driver = NULL;
 	/* not the boot GPU: no blacklist */
 	f.gpu.boot_vga = TRI_NO;
 	expect_tokens(&f, "intel_iommu=on iommu=pt");

@@ -1,7 +1,8 @@
 /*
  * choose.c: the choices completed and judged before anything is planned.
  * A device the check says cannot go (no VT-d, the boot disk's controller in
- * its IOMMU group, ...) is refused here, fail-closed; a missing mode
+ * its IOMMU group, ...) is refused here, fail-closed, and so is a host
+ * whose firmware offers no IOMMU at all; a missing mode
  * becomes the one the knowledge base recommends for the iGPU's
  * generation, and a mode that cannot work on this host is refused.
  */
@@ -80,6 +81,15 @@ choices_complete(
 	}
 	if (opts.n_devices == 0) {
 		free(opts.devices);
+		/* the IOMMU alone: only where the firmware offers one */
+		if (h->firmware.iommu_table == NULL && !h->iommu.active) {
+			*cause =
+			    xstrdup(_("the firmware offers no IOMMU (no "
+				      "DMAR or IVRS table): enable VT-d or "
+				      "AMD-Vi in the firmware setup first; "
+				      "nothing to plan"));
+			return -EPERM;
+		}
 		return 0;
 	}
 	err = check_run(h, kb, &opts, &res, cause);

@@ -147,9 +147,11 @@ scenario ryzen-nvidia ryzen-nvidia --device 05:00.0 --device 05:00.1
 # Proxmox VE 7, kernel 5.15: vfio_virqfd still exists.
 scenario pve7-kernel515 pve7-kernel515 --device 00:02.0
 # Refusals: no VT-d; the boot disk's controller in the GPU's group; a
-# driver the host still needs.
+# guest without any IOMMU, even for the IOMMU alone; a driver the host
+# still needs.
 refused i7-4770k-novtd i7-4770k-pve8 3 --device 00:02.0
 refused shared-group shared-group-sata 3 --device 06:00.0 --device 06:00.1
+refused no-iommu vm-no-iommu 3
 refused blacklist-needed i7-4770-pve8 1 --device 00:02.0 \
 	--device 00:03.0 --blacklist snd_hda_intel
 

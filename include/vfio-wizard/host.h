@@ -18,6 +18,7 @@
 
 struct root;
 struct kb;
+struct kmod_ctx;
 
 enum tri { TRI_UNKNOWN = -1, TRI_NO = 0, TRI_YES = 1 };
 
@@ -293,6 +294,14 @@ void host_problem(struct host *, const char *what, const char *fmt, ...)
  * re-read after the files changed (verify). -ENOMEM when libkmod cannot
  * be set up; free with host_modconf_free().
  */
+/*
+ * A libkmod context for /lib/modules/<release> below the root, with the
+ * root's modprobe.d directories (with_config) or no configuration at all
+ * (what is installed, untouched by aliases and install commands), its log
+ * kept off stderr; NULL when libkmod cannot be set up. kmod_unref() it.
+ */
+struct kmod_ctx *kmods_ctx(
+    const struct root *, const char *release, bool with_config);
 int kmods_read_modconf(
     const struct root *, const char *release, struct host_modconf *);
 void host_modconf_free(struct host_modconf *);

@@ -63,6 +63,28 @@ quiet_kmod_new(const char *dir, const char *const *paths)
 	return ctx;
 }
 
+struct kmod_ctx *
+kmods_ctx(const struct root *r, const char *release, bool with_config)
+{
+	static const char *const no_config[] = {NULL};
+	const char *paths[nitems(modprobe_dirs) + 1];
+	char *rel =
+	    xasprintf("/lib/modules/%s", release != NULL ? release : "");
+	char *dir = root_join(r, rel);
+	struct kmod_ctx *ctx;
+	size_t i;
+
+	for (i = 0; i < nitems(modprobe_dirs); i++)
+		paths[i] = with_config ? root_join(r, modprobe_dirs[i]) : NULL;
+	paths[i] = NULL;
+	ctx = quiet_kmod_new(dir, with_config ? paths : no_config);
+	for (i = 0; i < nitems(modprobe_dirs); i++)
+		free((char *)paths[i]);
+	free(dir);
+	free(rel);
+	return ctx;
+}
+
 /*
  * Is name a module, built in, or missing in this context? The context must
  * have no configuration: a modprobe.d alias or install command would make
@@ -96,26 +118,21 @@ presence(
 static void
 probe_presence(struct host *h, const struct root *r, struct installed_kernel *k)
 {
-	static const char *const no_config[] = {NULL};
 	struct kmod_ctx *ctx;
-	char *rel, *dir;
 	size_t i;
 
 	if (!k->has_modules_dir)
 		return;
-	rel = xasprintf("/lib/modules/%s", k->release);
-	dir = root_join(r, rel);
-	ctx = quiet_kmod_new(dir, no_config);
+	ctx = kmods_ctx(r, k->release, false);
 	if (ctx == NULL) {
-		host_problem(h, "kmod", "cannot open '%s' with libkmod", rel);
-	} else {
-		for (i = 0; i < VM__COUNT; i++)
-			k->modules[i] =
-			    presence(h, ctx, k->release, vfio_module_names[i]);
-		kmod_unref(ctx);
+		host_problem(h, "kmod",
+		    "cannot open '/lib/modules/%s' with libkmod", k->release);
+		return;
 	}
-	free(dir);
-	free(rel);
+	for (i = 0; i < VM__COUNT; i++)
+		k->modules[i] =
+		    presence(h, ctx, k->release, vfio_module_names[i]);
+	kmod_unref(ctx);
 }
 
 /* One configuration list as libkmod reports it. */
@@ -319,22 +336,14 @@ int
 kmods_read_modconf(
     const struct root *r, const char *release, struct host_modconf *mc)
 {
-	static const char *const no_config[] = {NULL};
-	const char *paths[nitems(modprobe_dirs) + 1];
 	struct kmod_ctx *full, *live;
 	struct klist fl[3], ll[3];
-	char *dir, *rel;
 	size_t i;
 	int err = 0;
 
 	memset(mc, 0, sizeof *mc);
-	for (i = 0; i < nitems(modprobe_dirs); i++)
-		paths[i] = root_join(r, modprobe_dirs[i]);
-	paths[i] = NULL;
-	rel = xasprintf("/lib/modules/%s", release != NULL ? release : "");
-	dir = root_join(r, rel);
-	full = quiet_kmod_new(dir, paths);
-	live = quiet_kmod_new(dir, no_config);
+	full = kmods_ctx(r, release, true);
+	live = kmods_ctx(r, release, false);
 	if (full == NULL || live == NULL) {
 		err = -ENOMEM;
 	} else {
@@ -350,10 +359,6 @@ kmods_read_modconf(
 	}
 	kmod_unref(full);
 	kmod_unref(live);
-	for (i = 0; i < nitems(modprobe_dirs); i++)
-		free((char *)paths[i]);
-	free(dir);
-	free(rel);
 	return err;
 }
 

@@ -17,62 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-quiet_log(void *data, int priority, const char *file, int line, const char *fn,
-    const char *format, va_list args)
-{
-	(void)data;
-	(void)priority;
-	(void)file;
-	(void)line;
-	(void)fn;
-	(void)format;
-	(void)args;
-}
-
-/*
- * A libkmod context for a kernel below the root, with the root's
- * modprobe.d directories or none; KMOD_LOG=0 keeps kmod_new()'s own
- * messages off stderr.
- */
-static struct kmod_ctx *
-root_ctx(const struct root *r, const char *release, bool with_config)
-{
-	static const char *const dirs[] = {"/etc/modprobe.d", "/run/modprobe.d",
-	    "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
-	    "/usr/lib/modprobe.d"};
-	static const char *const none[] = {NULL};
-	const char *paths[nitems(dirs) + 1];
-	const char *old = getenv("KMOD_LOG");
-	char *saved = old != NULL ? xstrdup(old) : NULL;
-	char *rel = xasprintf("/lib/modules/%s", release);
-	char *dir = root_join(r, rel);
-	struct kmod_ctx *ctx;
-	size_t i;
-
-	for (i = 0; i < nitems(dirs); i++)
-		paths[i] = with_config ? root_join(r, dirs[i]) : NULL;
-	paths[nitems(dirs)] = NULL;
-	setenv("KMOD_LOG", "0", 1);
-	ctx = kmod_new(dir, with_config ? paths : none);
-	if (saved != NULL)
-		setenv("KMOD_LOG", saved, 1);
-	else
-		unsetenv("KMOD_LOG");
-	free(saved);
-	if (ctx != NULL)
-		kmod_set_log_fn(ctx, quiet_log, NULL);
-	for (i = 0; i < nitems(dirs); i++)
-		free((char *)paths[i]);
-	free(dir);
-	free(rel);
-	return ctx;
-}
-
 enum kmod_presence
 km_presence(const struct root *r, const char *release, const char *module)
 {
-	struct kmod_ctx *ctx = root_ctx(r, release, false);
+	struct kmod_ctx *ctx = kmods_ctx(r, release, false);
 	struct kmod_list *list = NULL;
 	enum kmod_presence p = KMOD_MISSING;
 	struct kmod_module *m;
@@ -95,7 +43,7 @@ char *
 km_install_command(
     const struct root *r, const char *release, const char *module)
 {
-	struct kmod_ctx *ctx = root_ctx(r, release, true);
+	struct kmod_ctx *ctx = kmods_ctx(r, release, true);
 	struct kmod_config_iter *it;
 	char *cmd = NULL;
 

@@ -18,19 +18,6 @@
 
 #define MAX_VFS 63 /* i915-sriov-dkms caps max_vfs well below this */
 
-static void
-quiet_log(void *data, int priority, const char *file, int line, const char *fn,
-    const char *format, va_list args)
-{
-	(void)data;
-	(void)priority;
-	(void)file;
-	(void)line;
-	(void)fn;
-	(void)format;
-	(void)args;
-}
-
 /* vfio-pci and its variant drivers (vfio_pci, mlx5_vfio_pci, ...). */
 static bool
 is_vfio_driver(const char *name)
@@ -54,30 +41,6 @@ boot_kernel(const struct host *h)
 			return &h->kernel.installed[i - 1];
 	}
 	return NULL;
-}
-
-static struct kmod_ctx *
-alias_ctx(const struct root *r, const char *release)
-{
-	static const char *const no_config[] = {NULL};
-	const char *old = getenv("KMOD_LOG");
-	char *saved = old != NULL ? xstrdup(old) : NULL;
-	char *rel = xasprintf("/lib/modules/%s", release);
-	char *dir = root_join(r, rel);
-	struct kmod_ctx *ctx;
-
-	setenv("KMOD_LOG", "0", 1);
-	ctx = kmod_new(dir, no_config);
-	if (saved != NULL)
-		setenv("KMOD_LOG", saved, 1);
-	else
-		unsetenv("KMOD_LOG");
-	free(saved);
-	if (ctx != NULL)
-		kmod_set_log_fn(ctx, quiet_log, NULL);
-	free(dir);
-	free(rel);
-	return ctx;
 }
 
 static void
@@ -255,7 +218,7 @@ resolve_drivers(const struct host *h, const struct root *r, struct selection *s)
 
 	if (k != NULL) {
 		s->kernel = xstrdup(k->release);
-		ctx = alias_ctx(r, k->release);
+		ctx = kmods_ctx(r, k->release, false);
 	}
 	s->n_all = h->n_pci;
 	s->all = xcalloc(h->n_pci > 0 ? h->n_pci : 1, sizeof *s->all);

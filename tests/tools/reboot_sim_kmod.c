@@ -30,15 +30,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* modprobe's configuration directories, in kmod's default order. */
-static const char *const modprobe_dirs[] = {
-    "/etc/modprobe.d",
-    "/run/modprobe.d",
-    "/usr/local/lib/modprobe.d",
-    "/lib/modprobe.d",
-    "/usr/lib/modprobe.d",
-};
-
 /* systemd-modules-load's directories, highest priority first. */
 static const char *const load_dirs[] = {
     "/etc/modules-load.d",
@@ -47,36 +38,6 @@ static const char *const load_dirs[] = {
     "/usr/lib/modules-load.d",
     "/lib/modules-load.d",
 };
-
-static void
-no_log(void *data, int priority, const char *file, int line, const char *fn,
-    const char *format, va_list args)
-{
-	(void)data, (void)priority, (void)file, (void)line, (void)fn;
-	(void)format, (void)args;
-}
-
-/* kmod_new() without its log on stderr (KMOD_LOG=0 while it parses). */
-static struct kmod_ctx *
-quiet_new(const char *dir, const char *const *paths)
-{
-	const char *old = getenv("KMOD_LOG");
-	char *saved = old != NULL ? xstrdup(old) : NULL;
-	struct kmod_ctx *ctx;
-
-	setenv("KMOD_LOG", "0", 1);
-	ctx = kmod_new(dir, paths);
-	if (saved != NULL) {
-		setenv("KMOD_LOG", saved, 1);
-		free(saved);
-	} else
-		unsetenv("KMOD_LOG");
-	if (ctx != NULL) {
-		kmod_set_log_fn(ctx, no_log, NULL);
-		kmod_set_log_priority(ctx, 0);
-	}
-	return ctx;
-}
 
 enum rs_presence
 rs_presence(struct rs *s, const char *name, char **real)
@@ -411,17 +372,12 @@ scan_override(struct rs *s, const char *module, const char *text)
  * command itself or in a script it runs (an absolute path in the root).
  */
 static void
-read_overrides(struct rs *s, const char *dir)
+read_overrides(struct rs *s)
 {
-	const char *paths[nitems(modprobe_dirs) + 1];
 	struct kmod_config_iter *it;
 	struct kmod_ctx *ctx;
-	size_t i;
 
-	for (i = 0; i < nitems(modprobe_dirs); i++)
-		paths[i] = root_join(s->r, modprobe_dirs[i]);
-	paths[i] = NULL;
-	ctx = quiet_new(dir, paths);
+	ctx = kmods_ctx(s->r, s->kernel->release, true);
 	it = ctx != NULL ? kmod_config_get_install_commands(ctx) : NULL;
 	while (it != NULL && kmod_config_iter_next(it)) {
 		char *mod = rs_modname(kmod_config_iter_get_key(it));
@@ -445,8 +401,6 @@ read_overrides(struct rs *s, const char *dir)
 	}
 	kmod_config_iter_free_iter(it);
 	kmod_unref(ctx);
-	for (i = 0; i < nitems(modprobe_dirs); i++)
-		free((char *)paths[i]);
 }
 
 const char *
@@ -490,16 +444,13 @@ read_builtins(struct rs *s)
 int
 rs_kmod_open(struct rs *s, char **cause)
 {
-	static const char *const no_config[] = {NULL};
-	char *rel = xasprintf("/lib/modules/%s", s->kernel->release);
-	char *dir = root_join(s->r, rel), *real;
 	enum rs_presence p;
+	char *real;
 
-	s->kctx = quiet_new(dir, no_config);
+	s->kctx = kmods_ctx(s->r, s->kernel->release, false);
 	if (s->kctx == NULL) {
-		*cause = xasprintf("cannot open '%s' with libkmod", rel);
-		free(dir);
-		free(rel);
+		*cause = xasprintf("cannot open '/lib/modules/%s' with libkmod",
+		    s->kernel->release);
 		return -EIO;
 	}
 	p = rs_presence(s, "vfio_pci", &real);
@@ -509,9 +460,7 @@ rs_kmod_open(struct rs *s, char **cause)
 	read_builtins(s);
 	read_blacklist(s);
 	read_loadlist(s);
-	read_overrides(s, dir);
-	free(dir);
-	free(rel);
+	read_overrides(s);
 	return 0;
 }
 

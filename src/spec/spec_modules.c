@@ -101,9 +101,7 @@ static const struct {
 };
 
 /* Module parameters shown in /sys/module/<name>/parameters, defaults. */
-static const struct {
-	const char *module, *param, *value;
-} known_params[] = {
+const struct spec_module_param spec_module_params[] = {
     {"vfio", "enable_unsafe_noiommu_mode", "N"},
     {"vfio_iommu_type1", "allow_unsafe_interrupts", "N"},
     {"vfio_iommu_type1", "dma_entry_limit", "65535"},
@@ -118,6 +116,7 @@ static const struct {
     {"i915", "enable_gvt", "N"},
     {"i915", "enable_guc", "-1"},
     {"i915", "modeset", "-1"},
+    {NULL, NULL, NULL},
 };
 
 static const struct known_mod *
@@ -491,15 +490,15 @@ gen_sys_module(const struct host_spec *s, struct tree *t)
 			tree_filef(t, p, "live\n");
 			free(p);
 		}
-		for (j = 0; j < nitems(known_params); j++) {
+		for (j = 0; spec_module_params[j].module != NULL; j++) {
 			char *p, *v;
 
-			if (strcmp(known_params[j].module, name) != 0)
+			if (strcmp(spec_module_params[j].module, name) != 0)
 				continue;
-			p = xasprintf(
-			    "%s/parameters/%s", dir, known_params[j].param);
-			v = param_value(s, name, known_params[j].param,
-			    known_params[j].value);
+			p = xasprintf("%s/parameters/%s", dir,
+			    spec_module_params[j].param);
+			v = param_value(s, name, spec_module_params[j].param,
+			    spec_module_params[j].value);
 			if (!tree_has(t, p))
 				tree_filef(t, p, "%s\n", v);
 			free(v);

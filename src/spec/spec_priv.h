@@ -361,4 +361,14 @@ void put_le16(uint8_t *, uint16_t);
 void put_le32(uint8_t *, uint32_t);
 void put_le64(uint8_t *, uint64_t);
 
+/*
+ * The module parameters a replayed /sys/module/<name>/parameters shows,
+ * with their defaults (NULL-terminated; spec_modules.c). reboot-sim shows
+ * the same ones after its boot.
+ */
+struct spec_module_param {
+	const char *module, *param, *value;
+};
+extern const struct spec_module_param spec_module_params[];
+
 #endif

@@ -24,26 +24,6 @@
 
 #define DRIVERS "/sys/bus/pci/drivers"
 
-/* The parameters spec_modules.c shows in /sys/module, with defaults. */
-static const struct {
-	const char *module, *param, *value;
-} known_params[] = {
-    {"vfio", "enable_unsafe_noiommu_mode", "N"},
-    {"vfio_iommu_type1", "allow_unsafe_interrupts", "N"},
-    {"vfio_iommu_type1", "dma_entry_limit", "65535"},
-    {"vfio_iommu_type1", "disable_hugepages", "N"},
-    {"vfio_pci", "ids", ""},
-    {"vfio_pci", "disable_vga", "N"},
-    {"vfio_pci", "disable_idle_d3", "N"},
-    {"vfio_pci", "nointxmask", "N"},
-    {"vfio_pci", "enable_sriov", "N"},
-    {"vfio_pci", "disable_denylist", "N"},
-    {"kvm", "ignore_msrs", "N"},
-    {"i915", "enable_gvt", "N"},
-    {"i915", "enable_guc", "-1"},
-    {"i915", "modeset", "-1"},
-};
-
 /* The modules a device or the vfio family make the boot decide anew. */
 static bool
 boot_decided(struct rs *s, const char *m)
@@ -243,12 +223,13 @@ sys_module(struct rs *s, const char *m, bool builtin)
 	else
 		rs_filef(s, p, 0644, "live\n");
 	free(p);
-	for (i = 0; i < nitems(known_params); i++) {
-		if (strcmp(known_params[i].module, m) != 0)
+	for (i = 0; spec_module_params[i].module != NULL; i++) {
+		if (strcmp(spec_module_params[i].module, m) != 0)
 			continue;
-		p = xasprintf("%s/parameters/%s", dir, known_params[i].param);
-		v = param_value(s, m, known_params[i].param,
-		    known_params[i].value, builtin);
+		p = xasprintf(
+		    "%s/parameters/%s", dir, spec_module_params[i].param);
+		v = param_value(s, m, spec_module_params[i].param,
+		    spec_module_params[i].value, builtin);
 		rs_filef(s, p, 0644, "%s\n", v);
 		free(v);
 		free(p);

@@ -40,18 +40,11 @@ export TMPDIR
 # the tool reads copies inside its root, the reference reads the same
 cp -R "$fixtures" "$work/fx" || tap_bail "cannot copy $fixtures"
 
-# tool OUT ARGS...: codec-tool under the tripwire, stdout to OUT, stderr
-# to OUT.err; the tool's exit status in $status.
+# tool OUT ARGS...: codec-tool under the tripwire (tw_tap).
 tool() {
 	t_out=$1
 	shift
-	tw_run "$work" "$tool" "$@" >"$t_out" 2>"$t_out.err"
-	t_rc=$?
-	status=$tw_status
-	if [ "$t_rc" -eq 99 ]; then
-		tap_not_ok "tripwire: codec-tool $* stayed inside its root"
-		tap_diag_file "$t_out.err"
-	fi
+	tw_tap "$t_out" "$work" "$tool" "$@"
 }
 
 # expected_refusal SET: the message part for a set the codec must refuse.

@@ -82,3 +82,19 @@ tw_run() {
 	rm -f "$tw_log_"
 	return "$tw_status"
 }
+
+# tw_tap OUT ROOT CMD [ARG...]: tw_run for a TAP test (tap.sh sourced):
+# CMD's stdout to OUT, stderr to OUT.err, its exit status in $status; a
+# stray access is reported as a failed TAP line with the tripwire's log.
+tw_tap() {
+	tt_out_=$1
+	tt_root_=$2
+	shift 2
+	tw_run "$tt_root_" "$@" >"$tt_out_" 2>"$tt_out_.err"
+	tt_rc_=$?
+	status=$tw_status
+	if [ "$tt_rc_" -eq 99 ]; then
+		tap_not_ok "tripwire: $* stayed inside $tt_root_"
+		tap_diag_file "$tt_out_.err"
+	fi
+}

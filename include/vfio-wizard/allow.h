@@ -4,6 +4,7 @@
  *   /etc/default/grub            /etc/default/grub.d/<file>
  *   /etc/kernel/cmdline          /etc/modules
  *   /etc/modules-load.d/<file>   /etc/modprobe.d/<file>
+ *   /etc/sysfs.d/vfio-wizard.conf (sysfsutils, SR-IOV VFs at boot)
  *   /etc/pve/qemu-server/<vmid>.conf (must lead to
  *                                /etc/pve/nodes/<node>/qemu-server/<vmid>.conf)
  *   /var/lib/vfio-wizard/...     (the state directory)

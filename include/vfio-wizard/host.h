@@ -306,6 +306,14 @@ int kmods_read_modconf(
     const struct root *, const char *release, struct host_modconf *);
 void host_modconf_free(struct host_modconf *);
 
+/*
+ * Whether the text of /var/lib/dpkg/status lists pkg as "install ok
+ * installed"; *version (when true) gets its Version, caller frees (NULL
+ * when the entry has none).
+ */
+bool dpkg_installed(
+    const char *text, size_t len, const char *pkg, char **version);
+
 /* Individual probes, each filling its part of the snapshot. */
 void probe_cpu(struct host *, const struct root *, const struct kb *);
 void probe_firmware(struct host *, const struct root *);

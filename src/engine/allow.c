@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whole files, and directories whose direct entries may be written. */
+/*
+ * Whole files, and directories whose direct entries may be written. Of
+ * /etc/sysfs.d (sysfsutils: SR-IOV VFs at boot) only our own file.
+ */
 static const char *const allow_files[] = {
     "/etc/default/grub",
     "/etc/kernel/cmdline",
     "/etc/modules",
+    "/etc/sysfs.d/vfio-wizard.conf",
 };
 static const char *const allow_dirs[] = {
     "/etc/default/grub.d",

@@ -56,10 +56,10 @@ para_field(const char *p, const char *end, const char *name)
 }
 
 /*
- * Look pve-manager up in the dpkg status database: installed when its
- * Status is "install ok installed"; *version gets its Version.
+ * Look a package up in the text of the dpkg status database: installed
+ * when its Status is "install ok installed"; *version gets its Version.
  */
-static bool
+bool
 dpkg_installed(const char *text, size_t len, const char *pkg, char **version)
 {
 	const char *p = text, *end = text + len;

@@ -446,6 +446,49 @@ check_paths(struct host_spec *s, struct spec_kv *kv, size_t n, const char *what,
 	return 0;
 }
 
+/*
+ * packages: Debian package names (policy 5.6.1: lower case letters, digits,
+ * "+-.", two or more, starting alphanumeric) with a version without white
+ * space; pve-manager comes from the pve section. dirs: like files.
+ */
+static int
+check_packages_dirs(struct host_spec *s, char **cause)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_packages; i++) {
+		const char *n = s->packages[i].key, *v = s->packages[i].value;
+
+		if (strlen(n) < 2 || !only(n, LOWER DIGIT "+-.") ||
+		    !strchr(LOWER DIGIT, n[0]))
+			return spec_error(s, &s->packages[i].mark, cause,
+			    "packages: '%s' is not a Debian package name", n);
+		if (*v == '\0' || v[strcspn(v, " \t\n")] != '\0')
+			return spec_error(s, &s->packages[i].mark, cause,
+			    "packages: the version of '%s' must be one word",
+			    n);
+		if (s->has_pve && strcmp(n, "pve-manager") == 0)
+			return spec_error(s, &s->packages[i].mark, cause,
+			    "packages: pve-manager comes from 'pve'");
+		for (j = 0; j < i; j++)
+			if (strcmp(n, s->packages[j].key) == 0)
+				return spec_error(s, &s->packages[i].mark,
+				    cause, "packages: '%s' is listed twice", n);
+	}
+	for (i = 0; i < s->n_dirs; i++) {
+		if (!path_ok(s->dirs[i]))
+			return spec_error(s, &s->dir_marks[i], cause,
+			    "dirs: '%s' must be an absolute, normalised path",
+			    s->dirs[i]);
+		if (path_owned(s->dirs[i]))
+			return spec_error(s, &s->dir_marks[i], cause,
+			    "dirs: '%s' is generated from the spec; describe "
+			    "it there instead",
+			    s->dirs[i]);
+	}
+	return 0;
+}
+
 int
 spec_check_misc(struct host_spec *s, char **cause)
 {
@@ -454,6 +497,7 @@ spec_check_misc(struct host_spec *s, char **cause)
 	if ((err = check_block(s, cause)) < 0 ||
 	    (err = check_pve(s, cause)) < 0 ||
 	    (err = check_mounts(s, cause)) < 0 ||
+	    (err = check_packages_dirs(s, cause)) < 0 ||
 	    (err = check_paths(s, s->files, s->n_files, "files", cause)) < 0)
 		return err;
 	return check_paths(s, s->symlinks, s->n_symlinks, "symlinks", cause);

@@ -23,7 +23,7 @@ load_top(struct ld *ld, yaml_node_t *root)
 	static const char *const keys[] = {"spec", "name", "description",
 	    "source", "hostname", "cpu", "firmware", "kernel", "iommu", "pci",
 	    "block", "mounts", "pve", "files", "symlinks", "commands", "net",
-	    "zpools", NULL};
+	    "zpools", "packages", "dirs", NULL};
 	struct host_spec *s = ld->s;
 	struct ld_iter it = {0};
 	yaml_node_t *v;
@@ -94,6 +94,14 @@ load_top(struct ld *ld, yaml_node_t *root)
 			break;
 		case 18:
 			err = load_zpools(ld, v);
+			break;
+		case 19:
+			err = load_kv(
+			    ld, v, "packages", &s->packages, &s->n_packages);
+			break;
+		case 20:
+			err = ld_strlist(
+			    ld, v, "dirs", &s->dirs, &s->n_dirs, &s->dir_marks);
 			break;
 		}
 	}
@@ -335,6 +343,9 @@ spec_free(struct host_spec *s)
 	free(s->pve.vms);
 	kv_free(s->files, s->n_files);
 	kv_free(s->symlinks, s->n_symlinks);
+	kv_free(s->packages, s->n_packages);
+	strv_free(s->dirs, s->n_dirs);
+	free(s->dir_marks);
 	free_commands(s);
 	free(s);
 }

@@ -212,6 +212,8 @@ enum spec_top {
 	TOP_COMMANDS,
 	TOP_NET,
 	TOP_ZPOOLS,
+	TOP_PACKAGES,
+	TOP_DIRS,
 	TOP__COUNT
 };
 
@@ -246,6 +248,11 @@ struct host_spec {
 	size_t n_net;
 	struct spec_zpool *zpools;
 	size_t n_zpools;
+	struct spec_kv *packages; /* dpkg status entries: name, version */
+	size_t n_packages;
+	char **dirs; /* empty directories, such as /etc/sysfs.d */
+	size_t n_dirs;
+	struct spec_mark *dir_marks;
 };
 
 /* ---- spec_check.c: semantic validation after parsing ---- */

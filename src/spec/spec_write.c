@@ -322,6 +322,40 @@ gen_proc(const struct host_spec *s, struct tree *t)
 	gen_running(s, t);
 }
 
+/*
+ * /var/lib/dpkg/status: pve-manager with pve, then the spec's packages,
+ * each "install ok installed" (a paragraph per package, as dpkg keeps it).
+ */
+static void
+gen_dpkg_status(const struct host_spec *s, struct tree *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (s->has_pve)
+		sb_addf(&sb,
+		    "Package: pve-manager\nStatus: install ok installed\n"
+		    "Priority: optional\nSection: admin\n"
+		    "Installed-Size: 4086\n"
+		    "Maintainer: Proxmox Support Team "
+		    "<support@proxmox.com>\n"
+		    "Architecture: amd64\nVersion: %s\n"
+		    "Description: Proxmox Virtual Environment Management "
+		    "Tools\n"
+		    " This package contains the Proxmox Virtual Environment "
+		    "management tools.\n",
+		    s->pve.version);
+	for (i = 0; i < s->n_packages; i++)
+		sb_addf(&sb,
+		    "%sPackage: %s\nStatus: install ok installed\n"
+		    "Version: %s\n",
+		    sb.len > 0 ? "\n" : "", s->packages[i].key,
+		    s->packages[i].value);
+	if (sb.len > 0)
+		tree_file(t, "/var/lib/dpkg/status", sb.buf, sb.len, 0644);
+	sb_release(&sb);
+}
+
 void
 gen_etc(const struct host_spec *s, struct tree *t)
 {
@@ -343,17 +377,9 @@ gen_etc(const struct host_spec *s, struct tree *t)
 			tree_link(t, "/etc/modules-load.d/modules.conf",
 			    "../modules");
 	}
+	gen_dpkg_status(s, t);
 	if (!s->has_pve)
 		return;
-	tree_filef(t, "/var/lib/dpkg/status",
-	    "Package: pve-manager\nStatus: install ok installed\n"
-	    "Priority: optional\nSection: admin\nInstalled-Size: 4086\n"
-	    "Maintainer: Proxmox Support Team <support@proxmox.com>\n"
-	    "Architecture: amd64\nVersion: %s\n"
-	    "Description: Proxmox Virtual Environment Management Tools\n"
-	    " This package contains the Proxmox Virtual Environment "
-	    "management tools.\n",
-	    s->pve.version);
 	path = xasprintf("/etc/pve/nodes/%s/qemu-server", h);
 	tree_dir(t, path);
 	free(path);
@@ -435,6 +461,11 @@ add_verbatim(const struct host_spec *s, struct tree *t, char **cause)
 		if (err < 0)
 			return spec_error(
 			    s, &kv->mark, cause, "%s: %s", what, t->cause);
+	}
+	for (i = 0; i < s->n_dirs; i++) {
+		if (tree_dir(t, s->dirs[i]) < 0)
+			return spec_error(s, &s->dir_marks[i], cause,
+			    "dirs: '%s' is also a file or a link", s->dirs[i]);
 	}
 	return 0;
 }

@@ -22,6 +22,7 @@ bool host_is_amd(const struct host *);
 /* The real steps, in the order the wizard walks them (steps_all.c). */
 extern const struct step step_cmdline; /* step_cmdline.c */
 extern const struct step step_modules; /* step_modules.c */
+extern const struct step step_sriov;   /* step_sriov.c */
 extern const struct step step_vm;      /* step_vm.c */
 
 #endif

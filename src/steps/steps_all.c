@@ -13,6 +13,7 @@ steps_all(void)
 	static const struct step *const steps[] = {
 	    &step_cmdline,
 	    &step_modules,
+	    &step_sriov,
 	    &step_vm, /* after step_cmdline and step_modules */
 	    NULL,
 	};

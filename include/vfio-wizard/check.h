@@ -61,9 +61,12 @@ struct check_result {
 	enum severity worst;
 };
 
+struct choices;
 struct check_options {
 	const char **devices; /* --device BDF, in any accepted spelling */
 	size_t n_devices;
+	/* its "confirm=" items lift critical-device blocks; NULL: none */
+	const struct choices *choices;
 };
 
 /* Run every check; fails only for a --device that names no PCI device. */

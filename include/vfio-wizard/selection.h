@@ -9,6 +9,14 @@
  * legacy-igd and vfio take a function away from the host (to_vfio); with
  * GVT-g and SR-IOV the host's i915 keeps the GPU.
  *
+ * A group is usable only when every device in it is on vfio-pci or has no
+ * driver (passthrough-facts.md §8). So for each function that goes to
+ * vfio-pci, the other members of its IOMMU group that a driver would claim
+ * are added too, after the chosen ones, as siblings: to_vfio, but never
+ * given to the VM (the VM step skips them). Bridges (pci_is_bridge) stay;
+ * a function of the chosen device's own slot that was not chosen is a
+ * sibling as well. selection_notes() names them in the plan.
+ *
  * For each function it also names the drivers that would otherwise claim
  * it at boot: the modules the running (else the newest installed) kernel's
  * modules.alias gives for its modalias, read with libkmod below the root,
@@ -24,7 +32,8 @@
  *   - a function the host needs (the critical-device guard, guard.c: the
  *     controller of the root filesystem or of a Proxmox storage in use,
  *     the management NIC, or a possible one where the probes could not
- *     tell);
+ *     tell), chosen or a sibling, unless the choices hold its typed
+ *     confirmation "confirm=take <address> from the host" (guard.h);
  *   - a blacklist of a driver that a device staying on the host needs.
  * No choices at all is a valid, empty selection (the IOMMU alone).
  */
@@ -39,6 +48,7 @@ struct kb;
 struct root;
 struct choices;
 struct pci_device;
+struct plan;
 
 struct selected_fn {
 	const struct pci_device *dev; /* into the host snapshot */
@@ -47,6 +57,9 @@ struct selected_fn {
 	char **drivers; /* modules that would claim it, '_' spelling */
 	size_t n_drivers;
 	bool builtin; /* one of them is built into the kernel */
+	bool sibling; /* in the group of a chosen function: vfio-pci only,
+			 never given to the VM */
+	bool lifted;  /* the host needs it; a typed confirmation let it go */
 };
 
 struct selection {
@@ -63,6 +76,7 @@ struct selection {
 	struct selection_drivers {
 		char **names;
 		size_t n;
+		bool builtin; /* one of them is built in */
 	} * all;
 	size_t n_all;
 };
@@ -85,6 +99,13 @@ int choices_complete(
 int selection_resolve(const struct host *, const struct root *,
     const struct choices *, struct selection *, char **cause);
 void selection_free(struct selection *);
+/*
+ * The plan's notes on the selection: each device whose guard block a
+ * confirmation lifted (what the host loses), and the siblings that go to
+ * vfio-pci with the chosen functions, by name, with the way out.
+ */
+void selection_notes(const struct host *, const struct choices *,
+    const struct selection *, struct plan *, const char *step);
 
 /* The selected function at this address, or NULL. */
 const struct selected_fn *selection_find(

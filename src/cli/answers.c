@@ -8,7 +8,10 @@
  *   devices: ["00:02.0", "00:03.0"]
  *   mode: legacy-igd
  *   vm: 100
- *   confirm: ["pass 0000:06:00.0 with its group"]
+ *   confirm: ["take 0000:01:00.1 from the host"]
+ *
+ * A confirmation is the exact phrase a refusal names for one device the
+ * host needs (guard.h), the same as --confirm.
  */
 #include "cli.h"
 #include "vfio-wizard/step.h"

@@ -34,6 +34,8 @@ struct cli_opts {
 	size_t n_devices;
 	const char **blacklist; /* --blacklist MODULE, repeatable */
 	size_t n_blacklist;
+	const char **confirms; /* --confirm TEXT, repeatable */
+	size_t n_confirms;
 };
 
 /* A host tree to probe: the real root, a given dir, or a replayed spec. */

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/kb.h"
+#include "vfio-wizard/step.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@
 int
 cmd_check(const struct cli_opts *o)
 {
-	struct check_options copts = {o->devices, o->n_devices};
+	struct check_options copts = {o->devices, o->n_devices, NULL};
+	struct choices confirms = {NULL, 0};
 	struct cli_source src;
 	struct check_result *res = NULL;
 	struct strbuf out = STRBUF_INIT;
@@ -21,7 +23,12 @@ cmd_check(const struct cli_opts *o)
 	struct kb *kb = NULL;
 	char *cause = NULL, *kb_path;
 	int rc = EXIT_ERROR, err;
+	size_t i;
 
+	/* --confirm: a lifted block shows as a note (guard.h) */
+	for (i = 0; i < o->n_confirms; i++)
+		choices_add(&confirms, "confirm", o->confirms[i]);
+	copts.choices = &confirms;
 	kb_path = o->kb_path != NULL ? xstrdup(o->kb_path) : kb_default_path();
 	err = kb_load(kb_path, &kb, &cause);
 	free(kb_path);
@@ -29,6 +36,7 @@ cmd_check(const struct cli_opts *o)
 		cli_error(
 		    _("cannot load the hardware knowledge base: %s"), cause);
 		free(cause);
+		choices_free(&confirms);
 		return EXIT_ERROR;
 	}
 	if (cli_source_open(o, &src, &cause) < 0) {
@@ -54,6 +62,7 @@ out:
 	free(cause);
 	sb_release(&out);
 	check_result_free(res);
+	choices_free(&confirms);
 	host_free(h);
 	cli_source_close(&src);
 	kb_free(kb);

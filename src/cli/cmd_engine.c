@@ -63,6 +63,8 @@ choices_from(const struct cli_opts *o, struct choices *c)
 		choices_add(c, "vfs", o->vfs);
 	for (i = 0; i < o->n_blacklist; i++)
 		choices_add(c, "blacklist", o->blacklist[i]);
+	for (i = 0; i < o->n_confirms; i++)
+		choices_add(c, "confirm", o->confirms[i]);
 	return 0;
 }
 

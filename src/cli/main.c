@@ -60,6 +60,11 @@ usage(FILE *f)
 	      "(repeatable)\n"
 	      "  --answers FILE    take the choices from a YAML file "
 	      "(unattended runs)\n"
+	      "  --confirm TEXT    lift the block on a device the host "
+	      "needs, typed\n"
+	      "                    exactly as the refusal names it: "
+	      "'take BDF from the host'\n"
+	      "                    (repeatable, one per device)\n"
 	      "  --yes             apply without asking\n"
 	      "  --force           undo even files changed since\n"
 	      "  --json            print JSON for scripts\n"
@@ -100,6 +105,7 @@ main(int argc, char **argv)
 	    {"vfs", required_argument, NULL, 'F'},
 	    {"blacklist", required_argument, NULL, 'B'},
 	    {"answers", required_argument, NULL, 'A'},
+	    {"confirm", required_argument, NULL, 'C'},
 	    {"yes", no_argument, NULL, 'y'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
@@ -150,6 +156,9 @@ main(int argc, char **argv)
 		case 'B':
 			ARRAY_PUSH(o.blacklist, o.n_blacklist, optarg);
 			break;
+		case 'C':
+			ARRAY_PUSH(o.confirms, o.n_confirms, optarg);
+			break;
 		case 'y':
 			o.yes = true;
 			break;
@@ -172,11 +181,13 @@ main(int argc, char **argv)
 				  "other"));
 		free(o.devices);
 		free(o.blacklist);
+		free(o.confirms);
 		return EXIT_USAGE;
 	}
 	if (o.demo != NULL && strcmp(o.demo, "list") == 0) {
 		free(o.devices);
 		free(o.blacklist);
+		free(o.confirms);
 		return demo_list(o.json);
 	}
 	if (optind >= argc) {
@@ -187,6 +198,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		free(o.devices);
 		free(o.blacklist);
+		free(o.confirms);
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind];
@@ -218,5 +230,6 @@ main(int argc, char **argv)
 	}
 	free(o.devices);
 	free(o.blacklist);
+	free(o.confirms);
 	return rc;
 }

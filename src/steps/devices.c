@@ -7,11 +7,13 @@
  * and what blocks it (no IOMMU; the critical-device guard, guard.c: the
  * device itself, a function that goes along or a group sibling is the
  * controller of the root filesystem or of a Proxmox storage, or the
- * management NIC). It only reasons over the snapshot; the steps of later
- * issues act on it.
+ * management NIC; a typed confirmation among the choices lifts one
+ * device's block, which then becomes a note). It only reasons over the
+ * snapshot; the steps of later issues act on it.
  */
 #include "vfio-wizard/check.h"
 #include "vfio-wizard/pve_conf.h"
+#include "vfio-wizard/step.h"
 #include "vfio-wizard/strbuf.h"
 #include "guard.h"
 #include "steps.h"
@@ -64,8 +66,8 @@ find_companions(
 
 /* Group members of the device and its companions that would have to go. */
 static void
-find_siblings(
-    const struct host *h, const struct pci_device *d, struct verdict *v)
+find_siblings(const struct host *h, const struct choices *ch,
+    const struct pci_device *d, struct verdict *v)
 {
 	const char *self[17];
 	size_t n_self = 0, i, j, k;
@@ -92,8 +94,10 @@ find_siblings(
 				continue;
 			vpush(
 			    &v->siblings, &v->n_siblings, xstrdup(o->address));
-			if ((why = guard_sibling(h, g->id, o)) != NULL)
+			if ((why = guard_sibling(h, ch, g->id, o)) != NULL)
 				vpush(&v->blockers, &v->n_blockers, why);
+			else if ((why = guard_lift_note(h, ch, o)) != NULL)
+				vpush(&v->notes, &v->n_notes, why);
 			else
 				vpush(&v->notes, &v->n_notes,
 				    xasprintf(_("IOMMU group %d also holds %s "
@@ -160,25 +164,30 @@ firmware_blockers(const struct host *h, struct verdict *v)
  * along with it; a bridge port the host can spare gets a note.
  */
 static void
-guard_blockers(
-    const struct host *h, const struct pci_device *d, struct verdict *v)
+guard_blockers(const struct host *h, const struct choices *ch,
+    const struct pci_device *d, struct verdict *v)
 {
 	const struct host_nic *port;
 	const struct pci_device *c;
 	char *why;
 	size_t i;
 
-	if ((why = guard_self(h, d)) != NULL)
+	if ((why = guard_self(h, ch, d)) != NULL)
 		vpush(&v->blockers, &v->n_blockers, why);
+	else if ((why = guard_lift_note(h, ch, d)) != NULL)
+		vpush(&v->notes, &v->n_notes, why);
 	else if ((port = host_bridge_port(h, d)) != NULL)
 		vpush(&v->notes, &v->n_notes,
 		    xasprintf(_("it is a port of bridge %s (%s): the VMs on "
 				"%s lose that uplink"),
 			port->top, port->via, port->top));
 	for (i = 0; i < v->n_companions; i++) {
-		if ((c = host_pci_find(h, v->companions[i])) != NULL &&
-		    (why = guard_companion(h, c)) != NULL)
+		if ((c = host_pci_find(h, v->companions[i])) == NULL)
+			continue;
+		if ((why = guard_companion(h, ch, c)) != NULL)
 			vpush(&v->blockers, &v->n_blockers, why);
+		else if ((why = guard_lift_note(h, ch, c)) != NULL)
+			vpush(&v->notes, &v->n_notes, why);
 	}
 }
 
@@ -301,8 +310,8 @@ vm_assignments(
 }
 
 static void
-build_verdict(const struct host *h, const struct kb *kb, size_t idx,
-    struct check_result *res)
+build_verdict(const struct host *h, const struct kb *kb,
+    const struct choices *ch, size_t idx, struct check_result *res)
 {
 	const struct pci_device *d = &h->pci[idx];
 	struct verdict v;
@@ -328,14 +337,14 @@ build_verdict(const struct host *h, const struct kb *kb, size_t idx,
 	if (v.recommended != MODE_SRIOV)
 		find_companions(h, d, &v);
 	firmware_blockers(h, &v);
-	guard_blockers(h, d, &v);
+	guard_blockers(h, ch, d, &v);
 	refine_modes(h, d, &v);
 	if (v.modes == 0)
 		vpush(&v.blockers, &v.n_blockers,
 		    xstrdup(_("no passthrough mode works for this device on "
 			      "this host")));
 	if (h->iommu.active)
-		find_siblings(h, d, &v);
+		find_siblings(h, ch, d, &v);
 	else if (h->firmware.iommu_table != NULL)
 		vpush(&v.notes, &v.n_notes,
 		    xstrdup(_("IOMMU groups are known only once the IOMMU is "
@@ -416,7 +425,7 @@ check_devices(const struct host *h, const struct kb *kb,
 	start = res->n_verdicts;
 	for (i = 0; i < h->n_pci; i++) {
 		if (wanted(&h->pci[i], opts, &asked))
-			build_verdict(h, kb, i, res);
+			build_verdict(h, kb, opts->choices, i, res);
 	}
 	for (i = start; i < res->n_verdicts; i++)
 		verdict_finding(h, &res->verdicts[i], res);

@@ -1,12 +1,15 @@
 /*
  * selection.c: the user's choices resolved against the host (selection.h):
  * which functions, in which mode, and which modules would claim each PCI
- * device at boot (libkmod's alias lookup in the kernel that boots). A
- * device the host needs (guard.c) is refused.
+ * device at boot (libkmod's alias lookup in the kernel that boots), and
+ * the IOMMU group siblings that must go to vfio-pci with them. A device
+ * the host needs (guard.c) is refused unless a typed confirmation lifted
+ * its block.
  */
 #include "vfio-wizard/selection.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/pci_addr.h"
+#include "vfio-wizard/plan.h"
 #include "vfio-wizard/root.h"
 #include "vfio-wizard/step.h"
 #include "guard.h"
@@ -15,6 +18,8 @@
 #include <libkmod.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "vfio-wizard/strbuf.h"
 
 #define MAX_VFS 63 /* i915-sriov-dkms caps max_vfs well below this */
 
@@ -119,7 +124,7 @@ add_devices(const struct host *h, const struct choices *c, struct selection *s,
 			return -ENODEV;
 		}
 		/* the critical-device guard: a device the host needs */
-		if ((*cause = guard_refusal(h, d)) != NULL)
+		if ((*cause = guard_refusal(h, c, d)) != NULL)
 			return -EPERM;
 		if (selection_find(s, addr) != NULL)
 			continue;
@@ -127,6 +132,7 @@ add_devices(const struct host *h, const struct choices *c, struct selection *s,
 		f.dev = d;
 		f.mode = MODE_VFIO;
 		f.to_vfio = true;
+		f.lifted = guard_lifted(c, d);
 		ARRAY_PUSH(s->fns, s->n_fns, f);
 	}
 	return 0;
@@ -209,12 +215,23 @@ resolve_vfs(const struct choices *c, struct selection *s, char **cause)
 	return 0;
 }
 
+/* Point a selected function at its device's drivers. */
+static void
+link_drivers(const struct host *h, struct selection *s, struct selected_fn *f)
+{
+	size_t i = (size_t)(f->dev - h->pci);
+
+	f->drivers = s->all[i].names;
+	f->n_drivers = s->all[i].n;
+	f->builtin = s->all[i].builtin;
+}
+
 static void
 resolve_drivers(const struct host *h, const struct root *r, struct selection *s)
 {
 	const struct installed_kernel *k = boot_kernel(h);
 	struct kmod_ctx *ctx = NULL;
-	size_t i, j;
+	size_t i;
 
 	if (k != NULL) {
 		s->kernel = xstrdup(k->release);
@@ -222,22 +239,60 @@ resolve_drivers(const struct host *h, const struct root *r, struct selection *s)
 	}
 	s->n_all = h->n_pci;
 	s->all = xcalloc(h->n_pci > 0 ? h->n_pci : 1, sizeof *s->all);
-	for (i = 0; i < h->n_pci; i++) {
-		struct selected_fn *f = NULL;
-
-		for (j = 0; j < s->n_fns; j++) {
-			if (s->fns[j].dev == &h->pci[i])
-				f = &s->fns[j];
-		}
-		lookup_drivers(ctx, &h->pci[i], &s->all[i],
-		    f != NULL ? &f->builtin : NULL);
-		if (f != NULL) {
-			f->drivers = s->all[i].names;
-			f->n_drivers = s->all[i].n;
-		}
-	}
+	for (i = 0; i < h->n_pci; i++)
+		lookup_drivers(ctx, &h->pci[i], &s->all[i], &s->all[i].builtin);
+	for (i = 0; i < s->n_fns; i++)
+		link_drivers(h, s, &s->fns[i]);
 	if (ctx != NULL)
 		kmod_unref(ctx);
+}
+
+/*
+ * The other members of each chosen vfio-pci function's IOMMU group that a
+ * driver would claim: they go to vfio-pci too, or the group is not usable
+ * (facts §8). Bridges stay. A sibling the host needs is refused unless its
+ * block was lifted by a typed confirmation.
+ */
+static int
+add_siblings(const struct host *h, const struct choices *c, struct selection *s,
+    char **cause)
+{
+	size_t n_chosen = s->n_fns, igpu = SIZE_MAX, i, j;
+
+	for (i = 0; i < n_chosen; i++) {
+		const struct pci_device *d = s->fns[i].dev;
+		const struct iommu_group *g;
+
+		if (&s->fns[i] == s->igpu)
+			igpu = i;
+		if (!s->fns[i].to_vfio || d->iommu_group < 0 ||
+		    (g = host_group_find(h, d->iommu_group)) == NULL)
+			continue;
+		for (j = 0; j < g->n_devices; j++) {
+			const struct pci_device *o = &h->pci[g->devices[j]];
+			struct selected_fn f;
+
+			if (pci_is_bridge(o) ||
+			    selection_find(s, o->address) != NULL ||
+			    s->all[g->devices[j]].n == 0)
+				continue;
+			*cause = guard_sibling_refusal(h, c, d, g->id, o);
+			if (*cause != NULL)
+				return -EPERM;
+			memset(&f, 0, sizeof f);
+			f.dev = o;
+			f.mode = MODE_VFIO;
+			f.to_vfio = true;
+			f.sibling = true;
+			f.lifted = guard_lifted(c, o);
+			ARRAY_PUSH(s->fns, s->n_fns, f);
+			link_drivers(h, s, &s->fns[s->n_fns - 1]);
+		}
+	}
+	/* the array may have moved */
+	if (igpu != SIZE_MAX)
+		s->igpu = &s->fns[igpu];
+	return 0;
 }
 
 static int
@@ -296,8 +351,10 @@ selection_resolve(const struct host *h, const struct root *r,
 		err = resolve_vfs(c, s, cause);
 	if (err == 0) {
 		resolve_drivers(h, r, s);
-		err = resolve_blacklist(h, c, s, cause);
+		err = add_siblings(h, c, s, cause);
 	}
+	if (err == 0)
+		err = resolve_blacklist(h, c, s, cause);
 	if (err < 0)
 		selection_free(s);
 	return err;
@@ -368,4 +425,104 @@ selection_driver_needed(const struct selection *s, const struct host *h,
 		}
 	}
 	return false;
+}
+
+/* "0000:01:00.0 (X370 ...), 0000:03:00.0 (ASM1143 ...)" */
+static void
+name_list(struct strbuf *sb, const struct selected_fn *const *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sb_addf(sb, "%s%s (%s)", i > 0 ? ", " : "", f[i]->dev->address,
+		    f[i]->dev->device_name);
+}
+
+static bool
+same_slot(const struct pci_device *a, const struct pci_device *b)
+{
+	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev;
+}
+
+/* The chosen function in sibling o's slot, or NULL. */
+static const struct selected_fn *
+slot_owner(const struct selection *s, const struct pci_device *o)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_fns; i++) {
+		if (!s->fns[i].sibling && same_slot(s->fns[i].dev, o))
+			return &s->fns[i];
+	}
+	return NULL;
+}
+
+/* One note per IOMMU group for the siblings outside the chosen slots. */
+static void
+group_notes(const struct selection *s, struct plan *p, const char *step)
+{
+	const struct selected_fn **g = xcalloc(s->n_fns + 1, sizeof *g);
+	size_t i, j, n;
+
+	for (i = 0; i < s->n_fns; i++) {
+		const struct selected_fn *f = &s->fns[i];
+		struct strbuf sb = STRBUF_INIT;
+		bool seen = false;
+
+		if (!f->sibling || slot_owner(s, f->dev) != NULL)
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen =
+			    s->fns[j].sibling &&
+			    slot_owner(s, s->fns[j].dev) == NULL &&
+			    s->fns[j].dev->iommu_group == f->dev->iommu_group;
+		if (seen)
+			continue;
+		for (n = 0, j = i; j < s->n_fns; j++) {
+			if (s->fns[j].sibling &&
+			    slot_owner(s, s->fns[j].dev) == NULL &&
+			    s->fns[j].dev->iommu_group == f->dev->iommu_group)
+				g[n++] = &s->fns[j];
+		}
+		name_list(&sb, g, n);
+		plan_note(p, step,
+		    _("IOMMU group %d also holds %s: vfio-pci claims them at "
+		      "boot as well, because a group can be passed through "
+		      "only when every device in it is on vfio-pci or has no "
+		      "driver. They are not given to the VM, and the host "
+		      "loses them. To keep them, %s"),
+		    f->dev->iommu_group, sb_str(&sb), guard_acs_advice());
+		sb_release(&sb);
+	}
+	free(g);
+}
+
+void
+selection_notes(const struct host *h, const struct choices *c,
+    const struct selection *s, struct plan *p, const char *step)
+{
+	const struct selected_fn *own;
+	size_t i;
+	char *note;
+
+	for (i = 0; i < s->n_fns; i++) {
+		if (s->fns[i].lifted &&
+		    (note = guard_lift_note(h, c, s->fns[i].dev)) != NULL) {
+			plan_note(p, step, "%s", note);
+			free(note);
+		}
+	}
+	for (i = 0; i < s->n_fns; i++) {
+		const struct pci_device *d = s->fns[i].dev;
+
+		if (s->fns[i].sibling && (own = slot_owner(s, d)) != NULL)
+			plan_note(p, step,
+			    _("%s (%s), another function of %s, shares its "
+			      "IOMMU group: vfio-pci claims it at boot as "
+			      "well, but it is not given to the VM; choose it "
+			      "with --device %s to pass it too"),
+			    d->address, d->device_name, own->dev->address,
+			    d->address);
+	}
+	group_notes(s, p, step);
 }

@@ -90,7 +90,7 @@ slot_gpu(const struct selection *sel, const struct pci_device *d)
 	for (i = 0; i < sel->n_fns; i++) {
 		const struct selected_fn *f = &sel->fns[i];
 
-		if (f->mode == MODE_VFIO && pci_is_gpu(f->dev) &&
+		if (!f->sibling && f->mode == MODE_VFIO && pci_is_gpu(f->dev) &&
 		    same_slot(f->dev, d))
 			return f->dev;
 	}
@@ -312,6 +312,7 @@ vmconf_want(const struct host *h, const struct root *r,
     const struct pve_conf *conf, int vmid, struct vm_want *w, char **cause)
 {
 	struct ctx x;
+	size_t i;
 	int err;
 
 	memset(w, 0, sizeof *w);
@@ -322,6 +323,8 @@ vmconf_want(const struct host *h, const struct root *r,
 	x.sel = sel;
 	x.w = w;
 	x.done = xcalloc(sel->n_fns + 1, sizeof *x.done);
+	for (i = 0; i < sel->n_fns; i++)
+		x.done[i] = sel->fns[i].sibling; /* vfio-pci only, no VM */
 	x.vga_none = vmconf_vga_none(pve_conf_get(conf, "vga"));
 	err = xvga_choice(c, &x.xvga, cause);
 	if (err == 0)

@@ -134,7 +134,7 @@ has_vfio_gpu(const struct selection *sel)
 	size_t i;
 
 	for (i = 0; i < sel->n_fns; i++) {
-		if (sel->fns[i].mode == MODE_VFIO &&
+		if (sel->fns[i].mode == MODE_VFIO && !sel->fns[i].sibling &&
 		    pci_is_gpu(sel->fns[i].dev))
 			return true;
 	}

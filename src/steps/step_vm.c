@@ -18,7 +18,9 @@
  * again and takes qemu-server's per-VM lock while writing. A config that
  * holds everything already gives no change, so planning again after an
  * apply is empty. Verify parses the file back to what the plan wanted and,
- * where `qm` exists, asks `qm config <vmid>` to read it.
+ * where `qm` exists, asks `qm config <vmid>` to read it; after the reboot
+ * also that the host has what the entries pass (an SR-IOV VF exists, the
+ * iGPU offers the GVT-g type), since the VM cannot start otherwise.
  */
 #include "steps.h"
 #include "vmconf.h"
@@ -33,6 +35,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define QM_TIMEOUT 60 /* seconds for `qm config` */
 
@@ -182,6 +185,76 @@ out:
 	return err;
 }
 
+/* True when the root has this PCI function (or one of its paths). */
+static bool
+sys_has(const struct root *r, const char *address, const char *sub)
+{
+	char *path = xasprintf("/sys/bus/pci/devices/%s%s%s", address,
+	    sub != NULL ? "/" : "", sub != NULL ? sub : "");
+	struct stat st;
+	bool has = root_stat(r, path, &st, true) == 0;
+
+	free(path);
+	return has;
+}
+
+/*
+ * After the reboot the VM must be able to start: every function its
+ * entries pass exists (an SR-IOV VF only once the boot created it) and the
+ * iGPU offers the GVT-g type an entry names.
+ */
+static enum verify_result
+vm_booted(const struct root *r, const struct selection *sel,
+    const struct vm_want *w, struct strbuf *msg)
+{
+	size_t i, a;
+
+	for (i = 0; i < w->n_entries; i++) {
+		const struct vm_entry *e = &w->entries[i];
+		bool vf =
+		    sel->igpu != NULL && sel->mode == MODE_SRIOV && i == 0;
+
+		for (a = 0; a < e->n_addrs; a++) {
+			if (sys_has(r, e->addrs[a], NULL))
+				continue;
+			if (vf)
+				sb_addf(msg,
+				    _("the SR-IOV VF %s that VM %d passes does "
+				      "not exist after the reboot, so the VM "
+				      "cannot start: see whether i915 created "
+				      "the VFs of %s (its sriov_numvfs, and "
+				      "'dmesg | grep -i sriov')"),
+				    e->addrs[a], w->vmid,
+				    sel->igpu->dev->address);
+			else
+				sb_addf(msg,
+				    _("%s, which VM %d passes, is not on the "
+				      "PCI bus after the reboot, so the VM "
+				      "cannot start: see 'lspci -s %s'"),
+				    e->addrs[a], w->vmid, e->addrs[a]);
+			return VERIFY_FAILED;
+		}
+		if (e->mdev != NULL) {
+			char *sub =
+			    xasprintf("mdev_supported_types/%s", e->mdev);
+			bool has = sys_has(r, e->addrs[0], sub);
+
+			free(sub);
+			if (!has) {
+				sb_addf(msg,
+				    _("%s offers no GVT-g type %s after the "
+				      "reboot, so VM %d cannot start: "
+				      "i915.enable_gvt=1 or kvmgt is not "
+				      "active (see /proc/cmdline and 'lsmod | "
+				      "grep kvmgt')"),
+				    e->addrs[0], e->mdev, w->vmid);
+				return VERIFY_FAILED;
+			}
+		}
+	}
+	return VERIFY_OK;
+}
+
 /* Where qm exists, `qm config <vmid>` must read the config. */
 static enum verify_result
 qm_config(const struct root *r, int vmid, struct strbuf *msg)
@@ -228,7 +301,6 @@ vm_verify(const struct host *h, const struct choices *c, const struct root *r,
 	size_t len = 0, after_len = 0;
 	int err;
 
-	(void)after_reboot;
 	memset(&w, 0, sizeof w);
 	if (id == NULL)
 		return VERIFY_OK;
@@ -258,8 +330,15 @@ vm_verify(const struct host *h, const struct choices *c, const struct root *r,
 		goto out;
 	}
 	v = qm_config(r, vm->vmid, msg);
+	if (v == VERIFY_OK && after_reboot)
+		v = vm_booted(r, &sel, &w, msg);
 	if (v == VERIFY_OK)
-		sb_addf(msg, _("VM %d's config holds its hostpci entries"),
+		sb_addf(msg,
+		    after_reboot
+			? _("VM %d's config holds its hostpci "
+			    "entries, and the host has what they "
+			    "pass")
+			: _("VM %d's config holds its hostpci entries"),
 		    vm->vmid);
 out:
 	free(text);

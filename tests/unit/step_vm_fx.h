@@ -169,11 +169,18 @@ vmt_apply_idempotent(struct vmt *t)
 	assert_int_equal(t->p.n_files, 0);
 }
 
+/* Verify as the engine does right after apply (false) or on resume. */
+static inline enum verify_result
+vmt_verify_at(struct vmt *t, struct strbuf *msg, bool after_reboot)
+{
+	sb_reset(msg);
+	return step_vm.verify(t->f.host, &t->c, t->f.root, after_reboot, msg);
+}
+
 static inline enum verify_result
 vmt_verify(struct vmt *t, struct strbuf *msg)
 {
-	sb_reset(msg);
-	return step_vm.verify(t->f.host, &t->c, t->f.root, true, msg);
+	return vmt_verify_at(t, msg, true);
 }
 
 static inline void

@@ -221,6 +221,57 @@ test_verify(void **state)
 	vmt_free(&t);
 }
 
+/* After the reboot the iGPU must offer the entry's GVT-g type. */
+static void
+test_verify_gvt_g_booted(void **state)
+{
+	static const char type[] = "/sys/bus/pci/devices/0000:00:02.0/"
+				   "mdev_supported_types/i915-GVTg_V5_4";
+	struct strbuf msg = STRBUF_INIT;
+	struct vmt t;
+
+	(void)state;
+	vmt_load(&t, "cometlake-zfs-sdboot", gvt);
+	vmt_choose(&t, "mdev", "i915-GVTg_V5_4");
+	assert_int_equal(vmt_plan(&t), 0);
+	vmt_apply(&t);
+	/* right after apply the types cannot exist yet */
+	assert_int_equal(vmt_verify_at(&t, &msg, false), VERIFY_OK);
+	assert_int_equal(vmt_verify(&t, &msg), VERIFY_FAILED);
+	assert_non_null(strstr(sb_str(&msg),
+	    "0000:00:02.0 offers no GVT-g type i915-GVTg_V5_4 after the "
+	    "reboot"));
+	assert_non_null(strstr(sb_str(&msg), "kvmgt"));
+	fx_mkdir(t.f.dir, type);
+	assert_int_equal(vmt_verify(&t, &msg), VERIFY_OK);
+	assert_non_null(strstr(sb_str(&msg), "the host has what they pass"));
+	sb_release(&msg);
+	vmt_free(&t);
+}
+
+/* After the reboot the VF the VM passes must exist. */
+static void
+test_verify_sriov_booted(void **state)
+{
+	static const char *const vf[] = {
+	    "device=00:02.0", "mode=sr-iov", "vm=100", NULL};
+	struct strbuf msg = STRBUF_INIT;
+	struct vmt t;
+
+	(void)state;
+	vmt_load(&t, "alderlake-uefi-grub", vf);
+	assert_int_equal(vmt_plan(&t), 0);
+	vmt_apply(&t);
+	assert_int_equal(vmt_verify_at(&t, &msg, false), VERIFY_OK);
+	assert_int_equal(vmt_verify(&t, &msg), VERIFY_FAILED);
+	assert_non_null(strstr(sb_str(&msg),
+	    "the SR-IOV VF 0000:00:02.1 that VM 100 passes does not exist"));
+	fx_mkdir(t.f.dir, "/sys/bus/pci/devices/0000:00:02.1");
+	assert_int_equal(vmt_verify(&t, &msg), VERIFY_OK);
+	sb_release(&msg);
+	vmt_free(&t);
+}
+
 int
 main(void)
 {
@@ -234,6 +285,8 @@ main(void)
 	    cmocka_unit_test(test_sriov),
 	    cmocka_unit_test(test_shared_noted),
 	    cmocka_unit_test(test_verify),
+	    cmocka_unit_test(test_verify_gvt_g_booted),
+	    cmocka_unit_test(test_verify_sriov_booted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,10 +48,6 @@
 # values that depend on the clock; the CRCs cover them) and their file
 # names, which are the transaction ids, left out.
 #
-# The Alder Lake SR-IOV scenario needs the step that creates the VFs at
-# boot (/etc/sysfs.d): while the plan writes no such file, its failures are
-# TAP TODOs that say so, and its goldens are not written.
-#
 # UPDATE_GOLDEN=1 rewrites the golden files (tests/steps/golden/e2e-*).
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
@@ -79,20 +75,6 @@ export TMPDIR
 
 # The boot id of the simulated reboot, fixed for reproducible trees.
 newboot=6a1d0c7e-5b2f-4e83-9d41-0c7f3e2a9b15
-
-# A failure while $todo is set is reported as a TODO with that reason (a
-# step that has not landed yet), never silently; goldens are not rewritten
-# then.
-todo=
-tap_not_ok() {
-	tap_n=$((tap_n + 1))
-	if [ -n "$todo" ]; then
-		echo "not ok $tap_n - $(tap_desc_ "$@") # TODO $(tap_desc_ "$todo")"
-	else
-		tap_failed=$((tap_failed + 1))
-		echo "not ok $tap_n - $(tap_desc_ "$@")"
-	fi
-}
 
 # wiz OUT ARGS...: the wizard on $root under the tripwire; stdout+stderr
 # to OUT, the exit status in $status.
@@ -123,7 +105,7 @@ rsim() {
 
 # golden FILE DESC: compare $work/FILE with golden/e2e-$name.FILE
 golden() {
-	if [ -n "${UPDATE_GOLDEN:-}" ] && [ -z "$todo" ]; then
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
 		cp "$work/$1" "$golden/e2e-$name.$1"
 	fi
 	tap_same_file "$golden/e2e-$name.$1" "$work/$1" "$name: $2"
@@ -420,16 +402,6 @@ fi
 
 # Alder Lake: SR-IOV, the host keeps the PF; VM 100 gets the first VF.
 vf=0000:00:02.1
-# Until the SR-IOV step plans the VFs at boot (/etc/sysfs.d), nothing
-# creates 00:02.1: that scenario's failures are TODOs, said as such.
-root=$work/root
-rm -rf "$root"
-"$wizard" replay "$hosts/alderlake-uefi-grub.yaml" "$root" >/dev/null ||
-	tap_bail "alderlake-sriov: replay failed"
-name=alderlake-sriov
-wiz "$work/plan" plan --device 00:02.0 --vm 100
-grep -q '^+++ b/etc/sysfs\.\(d/\|conf\)' "$work/plan" ||
-	todo="the SR-IOV step (src/steps/step_sriov.c) has not landed"
 kmask='0000:00:02\.[1-7]\|/0000:00:02\.0/\(config\|sriov_numvfs\)	'
 kmask="$kmask\\|^\\./sys/kernel/iommu_groups/"
 if begin alderlake-sriov alderlake-uefi-grub $igd --device 00:02.0 \
@@ -440,11 +412,12 @@ if begin alderlake-sriov alderlake-uefi-grub $igd --device 00:02.0 \
 	ok_if "booted with i915.enable_guc=3 i915.max_vfs=7" \
 		cmdline_has i915.enable_guc=3 i915.max_vfs=7
 	ok_if "$igd (the PF) stays on i915" driver_is $igd i915
+	ok_if "the PF has the 7 VFs /etc/sysfs.d asks for" \
+		grep -qx 7 "$root/sys/bus/pci/devices/$igd/sriov_numvfs"
 	ok_if "the VF $vf exists after the boot" \
 		test -e "$root/sys/bus/pci/devices/$vf"
 	finish
 fi
-todo=
 kmask=
 
 # Refusals: no VT-d (i7-4770K), the root disk's controller in the GPU's

@@ -63,6 +63,10 @@ struct host_iommu {
 	size_t n_units;
 	struct iommu_group *groups; /* sorted by id */
 	size_t n_groups;
+	/* /dev/vfio: the container node and one node per viable group */
+	bool dev_vfio;	 /* /dev/vfio/vfio exists */
+	int *vfio_nodes; /* the groups with a /dev/vfio/<N>, sorted */
+	size_t n_vfio_nodes;
 };
 
 /* ---- PCI (libpci over <root>/sys/bus/pci) ---- */
@@ -282,6 +286,8 @@ void host_free(struct host *);
 const struct pci_device *host_pci_find(
     const struct host *, const char *address);
 const struct iommu_group *host_group_find(const struct host *, int id);
+/* True when /dev/vfio/<group> exists (the group is viable for vfio). */
+bool host_vfio_node(const struct host *, int group);
 const struct installed_kernel *host_kernel_running(const struct host *);
 void host_problem(struct host *, const char *what, const char *fmt, ...)
     VW_PRINTF(3, 4);

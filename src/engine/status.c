@@ -20,6 +20,27 @@ file_state(const struct tx_file *f)
 	return _("planned");
 }
 
+/* The last verify after a reboot failed: what, why and what next. */
+static void
+after_reboot_failed(const struct txstate *t, struct strbuf *out)
+{
+	size_t i;
+
+	sb_addf(out, "%s\n",
+	    _("Applied, but after the reboot not every change took effect:"));
+	for (i = 0; i < t->n_after_reboot; i++) {
+		const struct jrec *r = t->after_reboot[i];
+
+		if (strcmp(r->state, "after-reboot-ok") != 0)
+			sb_addf(out, "  %s: %s\n", r->step,
+			    r->text != NULL ? r->text : "");
+	}
+	sb_addf(out, "%s\n",
+	    _("Do what 'next' says, then run 'vfio-wizard resume' again "
+	      "(after the reboot it needs); 'vfio-wizard undo' takes it all "
+	      "back."));
+}
+
 int
 engine_status(const struct root *r, struct strbuf *out, char **cause)
 {
@@ -79,6 +100,9 @@ engine_status(const struct root *r, struct strbuf *out, char **cause)
 		    _("The apply was interrupted: run "
 		      "'vfio-wizard resume' to finish it, or "
 		      "'vfio-wizard undo'."));
+	else if (t.reboot != NULL && t.n_after_reboot > 0 &&
+		 !t.verified_after_reboot)
+		after_reboot_failed(&t, out);
 	else if (t.reboot != NULL && !t.verified_after_reboot)
 		sb_addf(out, "%s\n",
 		    _("Applied. Reboot, then run 'vfio-wizard "

@@ -46,6 +46,33 @@ find_command(struct txstate *t, char **argv)
 	return NULL;
 }
 
+/*
+ * Keep the latest after-reboot verify record of each step: the host is
+ * verified when every step's latest one is ok (a later round after a fix
+ * and another reboot replaces an earlier failure).
+ */
+static void
+note_after_reboot(struct txstate *t, const struct jrec *r)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_after_reboot; i++) {
+		const struct jrec *o = t->after_reboot[i];
+
+		if (o->step != NULL && r->step != NULL &&
+		    strcmp(o->step, r->step) == 0)
+			break;
+	}
+	if (i < t->n_after_reboot)
+		t->after_reboot[i] = r;
+	else
+		ARRAY_PUSH(t->after_reboot, t->n_after_reboot, r);
+	t->verified_after_reboot = true;
+	for (i = 0; i < t->n_after_reboot; i++)
+		if (strcmp(t->after_reboot[i]->state, "after-reboot-ok") != 0)
+			t->verified_after_reboot = false;
+}
+
 /* Fold one record in; -EBADMSG when it contradicts what came before. */
 static int
 fold(struct txstate *t, const struct jrec *r, char **cause)
@@ -107,8 +134,8 @@ fold(struct txstate *t, const struct jrec *r, char **cause)
 		return 0;
 	case JR_VERIFY:
 		if (r->state != NULL &&
-		    strcmp(r->state, "after-reboot-ok") == 0)
-			t->verified_after_reboot = true;
+		    strncmp(r->state, "after-reboot-", 13) == 0)
+			note_after_reboot(t, r);
 		return 0;
 	case JR_UNDO:
 		t->undo_started = true;
@@ -170,6 +197,7 @@ txstate_free(struct txstate *t)
 	jrec_free_all(t->recs, t->n_recs);
 	free(t->files);
 	free(t->cmds);
+	free(t->after_reboot);
 	memset(t, 0, sizeof *t);
 }
 

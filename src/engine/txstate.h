@@ -39,7 +39,11 @@ struct txstate {
 	bool applied;
 	const struct jrec *reboot; /* reboot awaited from this boot */
 	bool undo_started, undone, undo_force;
-	bool verified_after_reboot;
+	bool verified_after_reboot; /* every step's latest after-reboot
+				       verify record is ok */
+	/* the latest after-reboot verify record of each step */
+	const struct jrec **after_reboot;
+	size_t n_after_reboot;
 };
 
 /*

@@ -129,6 +129,7 @@ host_free(struct host *h)
 		free(h->iommu.groups[i].devices);
 	}
 	free(h->iommu.groups);
+	free(h->iommu.vfio_nodes);
 	for (i = 0; i < h->n_pci; i++)
 		free_pci(&h->pci[i]);
 	free(h->pci);

@@ -4,7 +4,9 @@
  * Intel registers them only once translation is really on. The groups come
  * from /sys/kernel/iommu_groups/N/devices/ and N/type (sysfs ABI
  * sysfs-kernel-iommu_groups); each member is an index into host->pci, so
- * this probe runs after probe_pci.
+ * this probe runs after probe_pci. /dev/vfio tells which groups vfio has
+ * made a node for: the kernel creates /dev/vfio/<N> once every device of
+ * group N is on vfio-pci or driverless (passthrough-facts section 4).
  */
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/root.h"
@@ -97,6 +99,53 @@ probe_group(struct host *h, const struct root *r, const char *name,
 		qsort(g->devices, g->n_devices, sizeof *g->devices, cmp_index);
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	const int *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* The container node and the group nodes in /dev/vfio. */
+static void
+probe_dev_vfio(struct host *h, const struct root *r)
+{
+	struct host_iommu *io = &h->iommu;
+	char **names;
+	size_t n, i;
+	int err, id;
+
+	err = root_listdir(r, "/dev/vfio", &names, &n);
+	if (err < 0) {
+		if (err != -ENOENT)
+			host_problem(h, "iommu", "cannot list '/dev/vfio': %s",
+			    strerror(-err));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], "vfio") == 0)
+			io->dev_vfio = true;
+		else if ((id = group_id(names[i])) >= 0)
+			ARRAY_PUSH(io->vfio_nodes, io->n_vfio_nodes, id);
+	}
+	strv_free(names, n);
+	if (io->n_vfio_nodes > 1)
+		qsort(io->vfio_nodes, io->n_vfio_nodes, sizeof *io->vfio_nodes,
+		    cmp_int);
+}
+
+bool
+host_vfio_node(const struct host *h, int group)
+{
+	size_t i;
+
+	for (i = 0; h != NULL && group >= 0 && i < h->iommu.n_vfio_nodes; i++)
+		if (h->iommu.vfio_nodes[i] == group)
+			return true;
+	return false;
+}
+
 void
 probe_iommu(struct host *h, const struct root *r)
 {
@@ -113,6 +162,7 @@ probe_iommu(struct host *h, const struct root *r)
 		host_problem(h, "iommu", "cannot list '/sys/class/iommu': %s",
 		    strerror(-err));
 	io->active = io->n_units > 0;
+	probe_dev_vfio(h, r);
 
 	err = root_listdir(r, "/sys/kernel/iommu_groups", &names, &n);
 	if (err < 0) {

@@ -151,9 +151,14 @@ char *km_install_command(
  */
 bool km_verify_config(const struct host *, const struct root *,
     const struct selection *, const struct km_want *, struct strbuf *msg);
-/* After the reboot: the functions are on vfio-pci, kvmgt is loaded. */
-bool km_verify_running(
-    const struct host *, const struct selection *, struct strbuf *msg);
+/*
+ * After the reboot: the functions are on vfio-pci in viable groups with
+ * their /dev/vfio nodes, kvmgt and the mdev types (GVT-g); each failure
+ * with its likely cause and next action into msg.
+ */
+bool km_verify_running(const struct host *, const struct root *,
+    const struct choices *, const struct selection *, const struct km_want *,
+    struct strbuf *msg);
 
 /* The value list of the last "key=" among space-separated params. */
 char *km_param_last(const char *params, const char *key, size_t *count);

@@ -5,12 +5,16 @@
  * directories, reports the intended vfio-pci options, install command,
  * softdeps and blacklists, no blacklist of a module passthrough or the
  * host needs, and every module of the load list is listed and resolves in
- * every installed kernel. After the reboot: every function meant for
- * vfio-pci is bound to it, and kvmgt is loaded for GVT-g.
+ * every installed kernel. After the reboot: the devices part of the
+ * diagnosis (afterboot.h): every function meant for vfio-pci is bound to
+ * it, its IOMMU group viable with its /dev/vfio node, kvmgt and the mdev
+ * types for GVT-g; each failure with its likely cause and the next
+ * action.
  */
 #include "vfio-wizard/modprobe_conf.h"
 #include "vfio-wizard/root.h"
 #include "vfio-wizard/strbuf.h"
+#include "afterboot.h"
 #include "kmodules.h"
 
 #include <libkmod.h>
@@ -272,32 +276,18 @@ km_verify_config(const struct host *h, const struct root *r,
 	return ok;
 }
 
+/* After the reboot: the diagnosis of afterboot_devices.c, rendered. */
 bool
-km_verify_running(
-    const struct host *h, const struct selection *s, struct strbuf *msg)
+km_verify_running(const struct host *h, const struct root *r,
+    const struct choices *c, const struct selection *s, const struct km_want *w,
+    struct strbuf *msg)
 {
-	size_t i;
+	struct ab_report rep = AB_REPORT_INIT;
+	bool ok;
 
-	for (i = 0; i < s->n_fns; i++) {
-		const struct pci_device *d = s->fns[i].dev;
-
-		if (!s->fns[i].to_vfio)
-			continue;
-		if (d->driver == NULL) {
-			sb_addf(msg, _("%s has no driver, not vfio-pci"),
-			    d->address);
-			return false;
-		}
-		if (!modprobe_name_eq(d->driver, "vfio_pci")) {
-			sb_addf(msg, _("%s is driven by %s, not vfio-pci"),
-			    d->address, d->driver);
-			return false;
-		}
-	}
-	if (s->igpu != NULL && s->mode == MODE_GVT_G &&
-	    !strv_has(h->kernel.loaded, h->kernel.n_loaded, "kvmgt")) {
-		sb_adds(msg, _("kvmgt is not loaded"));
-		return false;
-	}
-	return true;
+	ab_devices(h, r, c, s, w, &rep);
+	ok = rep.n == 0;
+	ab_render(&rep, msg);
+	ab_report_free(&rep);
+	return ok;
 }

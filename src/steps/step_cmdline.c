@@ -8,13 +8,15 @@
  *
  * verify() recomputes what the bootloader will pass (for GRUB: the files
  * sourced by a sandboxed sh, compared with the codec's reading); after the
- * reboot, /proc/cmdline must hold the parameters and the IOMMU be active.
+ * reboot, /proc/cmdline must hold the parameters and the IOMMU be active,
+ * and a failure names its likely cause and the next action (afterboot.h).
  */
 #include "vfio-wizard/grub_default.h"
 #include "vfio-wizard/host.h"
 #include "vfio-wizard/plan.h"
 #include "vfio-wizard/root.h"
 #include "vfio-wizard/selection.h"
+#include "afterboot.h"
 #include "kcmdline.h"
 #include "steps.h"
 
@@ -197,36 +199,32 @@ verify_sdboot(
 	return v;
 }
 
-/* After the reboot: the running kernel's line and the IOMMU. */
+/*
+ * After the reboot: the running kernel's line and the IOMMU, each failure
+ * with its likely cause and the next action (afterboot.c).
+ */
 static enum verify_result
 verify_running(
     const struct host *h, const struct kcmd_want *w, struct strbuf *msg)
 {
-	struct strbuf why = STRBUF_INIT;
-	enum verify_result v = VERIFY_OK;
+	struct ab_report rep = AB_REPORT_INIT;
+	bool iommu = false;
 	size_t i;
 
-	if (!kcmd_line_ok(w, h->kernel.cmdline, &why)) {
-		sb_addf(msg,
-		    _("the running kernel was not booted with the "
-		      "parameters: %s"),
-		    sb_str(&why));
-		v = VERIFY_FAILED;
-	}
-	for (i = 0; v == VERIFY_OK && i < w->n_params; i++) {
-		if (w->params[i].iommu && !h->iommu.active) {
-			sb_addf(msg,
-			    _("the kernel was booted with %s, but the "
-			      "IOMMU is not active"),
-			    w->params[i].token);
-			v = VERIFY_FAILED;
-		}
-	}
-	if (v == VERIFY_OK)
+	ab_cmdline(h, w, &rep);
+	for (i = 0; i < w->n_params; i++)
+		iommu = iommu || w->params[i].iommu;
+	/* a missing firmware table is a cause of its own */
+	if (iommu && (rep.n == 0 || h->firmware.iommu_table == NULL))
+		ab_iommu(h, &rep);
+	if (rep.n == 0) {
 		sb_adds(msg, _("the running kernel has the parameters and the "
 			       "IOMMU is active"));
-	sb_release(&why);
-	return v;
+		return VERIFY_OK;
+	}
+	ab_render(&rep, msg);
+	ab_report_free(&rep);
+	return VERIFY_FAILED;
 }
 
 static enum verify_result

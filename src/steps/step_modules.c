@@ -5,8 +5,9 @@
  * conflicting configuration elsewhere, and `update-initramfs -u -k all`
  * once when a file changes; a host that has it all gets nothing. Verify:
  * libkmod reads the intended configuration below the root (then the
- * reboot is awaited); after the reboot, vfio-pci drives the functions.
- * See kmodules.h for the parts.
+ * reboot is awaited); after the reboot, vfio-pci drives the functions in
+ * viable IOMMU groups, and each failure names its likely cause and the
+ * next action (afterboot.h). See kmodules.h for the parts.
  */
 #include "vfio-wizard/plan.h"
 #include "vfio-wizard/step.h"
@@ -32,6 +33,7 @@ modules_plan(const struct host *h, const struct choices *c,
 		return 0;
 	}
 	km_want_build(h, r, &sel, &w, p);
+	selection_notes(h, c, &sel, p, "modules"); /* siblings, lifted guards */
 	err = km_config_load(p, r, &cfg, cause);
 	if (err == 0) {
 		if ((err = km_conflicts_fix(h, &sel, &w, &cfg, p, cause)) ==
@@ -64,7 +66,8 @@ modules_verify(const struct host *h, const struct choices *c,
 	if (sel.n_fns == 0)
 		v = VERIFY_OK;
 	else if (after_reboot)
-		v = km_verify_running(h, &sel, msg) ? VERIFY_OK : VERIFY_FAILED;
+		v = km_verify_running(h, r, c, &sel, &w, msg) ? VERIFY_OK
+							      : VERIFY_FAILED;
 	else if (!km_verify_config(h, r, &sel, &w, msg))
 		v = VERIFY_FAILED;
 	else {

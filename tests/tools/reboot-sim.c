@@ -4,9 +4,11 @@
  * booting the configuration ROOT holds: a new boot id, the kernel and
  * command line the bootloader gives, the IOMMU and its groups, the driver
  * of every PCI device per the modprobe configuration, the modules loaded,
- * /dev/vfio, the GVT-g mdev types and the SR-IOV VFs sysfs.conf asks for.
+ * /dev/vfio, the GVT-g mdev types and the SR-IOV VFs sysfs.conf asks for;
+ * --fault makes the boot go wrong as real ones do (reboot_sim_fault.c).
  *
- *   reboot-sim [--boot-id UUID] [--dry-run] [--verbose] ROOT
+ *   reboot-sim [--boot-id UUID] [--fault NAME]... [--dry-run] [--verbose]
+ *              ROOT
  *
  * It prints what changed, one fact a line ("key: value"), warnings on
  * stderr, and exits 0; on an error it prints one message, changes nothing
@@ -188,14 +190,20 @@ release(struct rs *s)
 
 /* Decide everything, in dependency order; nothing is written here. */
 static int
-simulate(struct rs *s, const char *boot_id, char **cause)
+simulate(struct rs *s, const char *boot_id, bool dry_run, char **cause)
 {
 	int err;
 
-	if ((err = check_replayed(s, cause)) < 0 || (err = load(s, cause)) < 0)
+	if ((err = check_replayed(s, cause)) < 0)
+		return err;
+	if ((err = rs_firmware_restore(s, dry_run, cause)) < 0)
+		return err;
+	s->n_early = s->n_ops;
+	if ((err = load(s, cause)) < 0)
 		return err;
 	if ((err = rs_boot(s, boot_id, cause)) < 0)
 		return err;
+	rs_firmware_fault(s);
 	rs_iommu_decide(s);
 	rs_groups(s);
 	if ((err = rs_drivers(s, cause)) < 0)
@@ -228,11 +236,13 @@ list_changes(const struct rs *s)
 static void
 usage(FILE *f)
 {
-	fputs("usage: reboot-sim [--boot-id UUID] [--dry-run] [--verbose] "
-	      "ROOT\n"
-	      "Simulate a reboot of a tree that 'vfio-wizard replay' wrote "
-	      "(doc/reboot-sim.md).\n",
-	    f);
+	fprintf(f,
+	    "usage: reboot-sim [--boot-id UUID] [--fault NAME]... "
+	    "[--dry-run] [--verbose] ROOT\n"
+	    "Simulate a reboot of a tree that 'vfio-wizard replay' wrote "
+	    "(doc/reboot-sim.md).\n"
+	    "Faults: %s.\n",
+	    rs_fault_names());
 }
 
 int
@@ -240,6 +250,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"boot-id", required_argument, NULL, 'b'},
+	    {"fault", required_argument, NULL, 'f'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -249,12 +260,21 @@ main(int argc, char **argv)
 	const char *boot_id = NULL;
 	char *cause = NULL;
 	bool dry_run = false, verbose = false;
+	unsigned faults = 0;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "b:nvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:nvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			boot_id = optarg;
+			break;
+		case 'f':
+			if (rs_fault_parse(optarg, &faults) < 0) {
+				fprintf(stderr,
+				    "reboot-sim: unknown fault '%s' (%s)\n",
+				    optarg, rs_fault_names());
+				return 2;
+			}
 			break;
 		case 'n':
 			dry_run = true;
@@ -276,13 +296,14 @@ main(int argc, char **argv)
 	}
 	memset(&s, 0, sizeof s);
 	s.dir = argv[optind];
+	s.faults = faults;
 	err = root_open(s.dir, &s.r);
 	if (err < 0) {
 		fprintf(stderr, "reboot-sim: error: cannot open '%s': %s\n",
 		    s.dir, strerror(-err));
 		return 1;
 	}
-	err = simulate(&s, boot_id, &cause);
+	err = simulate(&s, boot_id, dry_run, &cause);
 	if (err == 0 && !dry_run)
 		err = rs_apply(&s, &cause);
 	fputs(sb_str(&s.warnings), stderr);
@@ -296,7 +317,7 @@ main(int argc, char **argv)
 	fputs(sb_str(&s.summary), stdout);
 	if (verbose)
 		list_changes(&s);
-	printf("changes: %zu%s\n", s.n_ops,
+	printf("changes: %zu%s\n", s.n_ops + s.n_early,
 	    dry_run ? " (dry run: none made)" : "");
 	release(&s);
 	return 0;

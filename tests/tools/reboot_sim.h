@@ -61,11 +61,20 @@ struct rs_dev {
 	int set_numvfs;		  /* a PF: the VFs it gets, -1 unchanged */
 };
 
+/* Boots that go wrong (--fault NAME, reboot_sim_fault.c). */
+enum rs_fault {
+	RS_FAULT_STALE_BOOTLOADER = 1 << 0, /* the old kernel and line boot */
+	RS_FAULT_IOMMU_OFF = 1 << 1,	    /* VT-d/AMD-Vi off in firmware */
+	RS_FAULT_STALE_INITRAMFS = 1 << 2,  /* native drivers load first */
+};
+
 struct rs {
 	struct root *r;
 	struct host *h;
 	struct kb *kb;
 	const char *dir; /* the root directory, for messages */
+	unsigned faults; /* enum rs_fault bits */
+	size_t n_early;	 /* changes made before the probe (firmware) */
 
 	/* boot */
 	char *boot_id;
@@ -75,6 +84,7 @@ struct rs {
 	struct cmdline *cl;		       /* ... parsed */
 
 	/* IOMMU */
+	const char *fw_table; /* "DMAR", "IVRS" or NULL after this boot */
 	bool iommu_on;
 	char *iommu_why;
 	bool igfx_untranslated; /* the iGPU stays out of DMA remapping */
@@ -134,6 +144,18 @@ void rs_remove(struct rs *, const char *path);
 /* Apply the queue in order; stops at the first failure. */
 int rs_apply(struct rs *, char **cause);
 void rs_ops_free(struct rs *);
+
+/* ---- reboot_sim_fault.c: boots that go wrong ---- */
+/* Add the fault named name to *faults; -EINVAL for an unknown name. */
+int rs_fault_parse(const char *name, unsigned *faults);
+const char *rs_fault_names(void);
+/*
+ * Without iommu-off: put back the firmware tables an earlier iommu-off
+ * boot took away, at once (the probe must see them; not in a dry run).
+ */
+int rs_firmware_restore(struct rs *, bool dry_run, char **cause);
+/* After the probe: the firmware's table for this boot (s->fw_table). */
+void rs_firmware_fault(struct rs *);
 
 /* ---- reboot_sim_boot.c: boot id, kernel, command line, IOMMU ---- */
 int rs_boot(struct rs *, const char *boot_id, char **cause);

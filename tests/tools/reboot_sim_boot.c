@@ -102,6 +102,11 @@ choose_kernel(struct rs *s, char **cause)
 	const struct host *h = s->h;
 	size_t i;
 
+	/* a stale bootloader boots the kernel it booted before */
+	if ((s->faults & RS_FAULT_STALE_BOOTLOADER) &&
+	    h->kernel.release != NULL &&
+	    (s->kernel = find_kernel(h, h->kernel.release)) != NULL)
+		return 0;
 	s->kernel = pinned_kernel(s, NEXT_PIN_FILE);
 	if (s->kernel != NULL)
 		rs_remove(s, NEXT_PIN_FILE); /* a one-time pin */
@@ -214,6 +219,14 @@ new_cmdline(struct rs *s, char **cause)
 	    s->h->kernel.cmdline != NULL ? s->h->kernel.cmdline : "";
 	int err = 0;
 
+	if (s->faults & RS_FAULT_STALE_BOOTLOADER) {
+		/* update-grub / proxmox-boot-tool refresh did not run */
+		s->cmdline = xstrdup(old);
+		s->cl = cmdline_parse(s->cmdline);
+		rs_fact(s, "fault: stale-bootloader (the loader still has the "
+			   "old command line)");
+		return 0;
+	}
 	switch (s->h->boot.loader) {
 	case BOOT_GRUB:
 		err = grub_line(s, &sb, cause);
@@ -412,7 +425,7 @@ decide_intel(struct rs *s, int no_iommu, int intel, bool igfx_off)
 void
 rs_iommu_decide(struct rs *s)
 {
-	const char *table = s->h->firmware.iommu_table;
+	const char *table = s->fw_table;
 	int no_iommu, intel;
 	bool igfx_off, amd_off;
 

@@ -207,6 +207,9 @@ race_won(const struct rs *s, const struct rs_dev *d, const char **how)
 		       true;
 	if (d->native_builtin)
 		return *how = "built in", false;
+	/* udev loads the native module from the old initramfs first */
+	if (s->faults & RS_FAULT_STALE_INITRAMFS)
+		return *how = "stale initramfs", false;
 	if (d->override_mod != NULL && strcmp(d->override_mod, d->native) == 0)
 		return *how = "install command", true;
 	if (rs_softdep_pre(s, d->native, "vfio_pci"))
@@ -260,6 +263,12 @@ rs_decide(struct rs *s, struct rs_dev *d)
 		else if (!won && strcmp(how, "built in") == 0)
 			lost = xasprintf(
 			    "%s is built in and binds first", d->native_drv);
+		else if (!won && strcmp(how, "stale initramfs") == 0)
+			lost = xasprintf("the initramfs predates the "
+					 "configuration (fault "
+					 "stale-initramfs): %s loads from it "
+					 "first",
+			    d->native);
 		else if (!won)
 			lost = xasprintf("nothing makes vfio-pci load before "
 					 "%s (no softdep %s pre: vfio-pci, "

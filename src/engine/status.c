@@ -1,7 +1,8 @@
 /*
  * status.c: engine_status tells where the open transaction stands, from
- * the journal alone: what was chosen, which files are written or restored,
- * which commands ran and how, and what happens next.
+ * the journal alone: what was chosen (and which critical-device guards a
+ * typed confirmation lifted), which files are written or restored, which
+ * commands ran and how, and what happens next.
  */
 #include "engine_priv.h"
 
@@ -62,6 +63,15 @@ engine_status(const struct root *r, struct strbuf *out, char **cause)
 	for (k = 0; t.begin->choices != NULL && t.begin->choices[k] != NULL;
 	     k++)
 		sb_addf(out, "  %s\n", t.begin->choices[k]);
+	/* typed confirmations (guard.h): say plainly what they did */
+	for (k = 0; t.begin->choices != NULL && t.begin->choices[k] != NULL;
+	     k++) {
+		if (strncmp(t.begin->choices[k], "confirm=", 8) == 0)
+			sb_addf(out,
+			    _("  ! critical-device guard lifted by the typed "
+			      "confirmation '%s'\n"),
+			    t.begin->choices[k] + 8);
+	}
 	if (t.tail == JOURNAL_TORN)
 		sb_addf(out, "%s\n",
 		    _("The journal's last record was cut off "

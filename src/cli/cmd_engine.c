@@ -156,8 +156,10 @@ cmd_plan_apply(const struct cli_opts *o, bool apply)
 		rc = err == -EPERM ? EXIT_BLOCKED : EXIT_ERROR;
 		goto out;
 	}
-	if (engine_plan(src.root, h, &c, steps_all(), &p, &cause) < 0) {
+	if ((err = engine_plan(src.root, h, &c, steps_all(), &p, &cause)) < 0) {
 		cli_error("%s", cause);
+		/* a step's refusal (the guard, no sysfsutils, ...) */
+		rc = err == -EPERM ? EXIT_BLOCKED : EXIT_ERROR;
 		goto out;
 	}
 	plan_render(&p, &out);

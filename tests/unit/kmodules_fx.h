@@ -89,8 +89,10 @@ expect_text(const struct plan *p, const char *path, const char *want)
 {
 	const struct file_change *c = change(p, path);
 
-	if (c == NULL)
+	if (c == NULL) {
 		fail_msg("no change of %s", path);
+		return;
+	}
 	assert_non_null(c->after);
 	assert_string_equal(c->after, want);
 }

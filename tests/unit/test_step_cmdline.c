@@ -40,7 +40,7 @@ test_i7_4770_legacy(void **state)
 	assert_int_equal(f.plan.n_files, 1);
 	kfx_expect_dropin(
 	    &f.plan, "intel_iommu=on iommu=pt initcall_blacklist=sysfb_init");
-	c = kfx_change(&f.plan, KCMD_DROPIN);
+	c = fx_nonnull(kfx_change(&f.plan, KCMD_DROPIN));
 	assert_null(c->before);
 	assert_int_equal(c->new_mode, 0644);
 	assert_string_equal(c->step, "cmdline");

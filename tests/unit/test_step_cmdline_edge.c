@@ -306,7 +306,7 @@ test_sdboot_missing(void **state)
 	kfx_remove(&f, KCMD_SDBOOT);
 	kfx_plan_ok(&f, NULL);
 	kfx_expect(&f.plan, KCMD_SDBOOT, ZROOT " iommu=pt\n");
-	assert_null(kfx_change(&f.plan, KCMD_SDBOOT)->before);
+	assert_null(fx_nonnull(kfx_change(&f.plan, KCMD_SDBOOT))->before);
 	assert_true(kfx_note(&f.plan, "/proc/cmdline", "initrd="));
 	stable(&f);
 	kfx_free(&f);

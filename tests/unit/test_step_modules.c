@@ -21,8 +21,8 @@ test_haswell_legacy(void **state)
 	expect_text(
 	    &p, MODLOAD, LOAD_HEAD "vfio\nvfio_iommu_type1\nvfio_pci\n");
 	expect_text(&p, MODPROBE, hsw_probe);
-	assert_null(change(&p, MODPROBE)->before);
-	assert_int_equal(change(&p, MODPROBE)->new_mode, 0644);
+	assert_null(fx_nonnull(change(&p, MODPROBE))->before);
+	assert_int_equal(fx_nonnull(change(&p, MODPROBE))->new_mode, 0644);
 	expect_initramfs(&p);
 	assert_int_equal(p.n_notes, 0);
 	plan_free(&p);

@@ -130,9 +130,9 @@ test_plan(void **state)
 	    "# SR-IOV virtual functions of 0000:00:02.0, written by "
 	    "vfio-wizard.\n# sysfsutils applies this at boot; 'vfio-wizard "
 	    "undo' removes this file.\n" ATTR " = 7\n");
-	assert_null(change(&p, SRIOV_FILE)->before);
-	assert_int_equal(change(&p, SRIOV_FILE)->new_mode, 0644);
-	assert_string_equal(change(&p, SRIOV_FILE)->step, "sriov");
+	assert_null(fx_nonnull(change(&p, SRIOV_FILE))->before);
+	assert_int_equal(fx_nonnull(change(&p, SRIOV_FILE))->new_mode, 0644);
+	assert_string_equal(fx_nonnull(change(&p, SRIOV_FILE))->step, "sriov");
 	assert_int_equal(p.n_notes, 0);
 	/* applied: a new plan is empty */
 	write_plan(&f, &p);

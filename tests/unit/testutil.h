@@ -12,6 +12,21 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+/*
+ * cmocka 1.1 does not declare _fail() noreturn, though it never returns
+ * (it jumps out of the test): say so, so that a pointer checked with
+ * "if (p == NULL) fail_msg(...)" counts as checked (-Wnull-dereference).
+ */
+void _fail(const char *const file, const int line) __attribute__((noreturn));
+/* p itself, failing the test when it is NULL (the compiler knows it too). */
+#define fx_nonnull(p)                               \
+	(__extension__({                            \
+		__typeof__(p) fx_nn_ = (p);         \
+		if (fx_nn_ == NULL)                 \
+			fail_msg("%s is NULL", #p); \
+		fx_nn_;                             \
+	}))
+
 /* Make an empty fixture root under $TMPDIR; returns its absolute path. */
 char *fx_mkroot(void);
 /* Remove a fixture root recursively (never follows symlinks). */

@@ -62,6 +62,13 @@ int cmd_plan_apply(const struct cli_opts *, bool apply);
 int cmd_resume(const struct cli_opts *);
 int cmd_undo(const struct cli_opts *);
 int cmd_status(const struct cli_opts *);
+/* No command: the full-screen wizard (cmd_wizard.c). */
+int cmd_wizard(const struct cli_opts *);
+/*
+ * The choices of --answers, then of the options (cmd_engine.c); -EINVAL
+ * after printing why.
+ */
+int choices_from(const struct cli_opts *, struct choices *);
 
 void render_check_text(
     const struct host *, const struct check_result *, struct strbuf *);

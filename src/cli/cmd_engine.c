@@ -38,7 +38,7 @@ output(const char *chunk, size_t len, void *arg)
 static const struct engine_ui cli_ui = {say, output, NULL};
 
 /* The answers file first, then the options (a later item wins). */
-static int
+int
 choices_from(const struct cli_opts *o, struct choices *c)
 {
 	size_t i;

@@ -1,7 +1,7 @@
 /*
  * main.c: vfio-wizard's entry point. Parses the global options and the
- * subcommand, sets up gettext, and dispatches. The interactive wizard (no
- * subcommand) arrives with the TUI; until then it says so and shows usage.
+ * subcommand, sets up gettext, and dispatches; without a subcommand it
+ * starts the full-screen wizard (cmd_wizard.c).
  */
 #include "cli.h"
 
@@ -190,19 +190,10 @@ main(int argc, char **argv)
 		free(o.confirms);
 		return demo_list(o.json);
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s\n",
-		    _("vfio-wizard: the interactive wizard is "
-		      "not part of this build yet; use a "
-		      "command"));
-		usage(stderr);
-		free(o.devices);
-		free(o.blacklist);
-		free(o.confirms);
-		return EXIT_USAGE;
-	}
-	cmd = argv[optind];
-	if (optind + 1 < argc && strcmp(cmd, "replay") != 0) {
+	cmd = optind < argc ? argv[optind] : NULL;
+	if (cmd == NULL)
+		rc = cmd_wizard(&o);
+	else if (optind + 1 < argc && strcmp(cmd, "replay") != 0) {
 		cli_error(
 		    _("'%s' takes no arguments: '%s'"), cmd, argv[optind + 1]);
 		rc = EXIT_USAGE;

@@ -1,0 +1,132 @@
+/*
+ * model.h: what the full-screen wizard shows, built without curses.
+ *
+ * Every screen lays out arrays of struct ui_line (a text, a role that says
+ * how it looks, an indent) that plain functions build from the host
+ * snapshot, check_run()'s findings, the choices and the plan. Nothing here
+ * includes curses, so the models, the wrapping and the list filter are unit
+ * tested on fixture hosts without a terminal (tests/unit/test_ui_*.c).
+ */
+#ifndef VW_UI_MODEL_H
+#define VW_UI_MODEL_H
+
+#include "vfio-wizard/check.h"
+#include "vfio-wizard/common.h"
+
+struct host;
+struct plan;
+struct choices;
+struct step;
+
+/* How a line looks; the view maps roles to colours or attributes. */
+enum ui_role {
+	UI_ROLE_NORMAL = 0,
+	UI_ROLE_TITLE,	  /* bold: titles, headings */
+	UI_ROLE_DIM,	  /* evidence, secondary text */
+	UI_ROLE_HINT,	  /* the next action */
+	UI_ROLE_OK,	  /* marked ✓ */
+	UI_ROLE_INFO,	  /* marked · (information) */
+	UI_ROLE_WARN,	  /* marked ! (something to do) */
+	UI_ROLE_FAIL,	  /* marked ✗ (blocked) */
+	UI_ROLE_PENDING,  /* marked · (not yet) */
+	UI_ROLE_ADD,	  /* diff: added line */
+	UI_ROLE_DEL,	  /* diff: removed line */
+	UI_ROLE_HUNK,	  /* diff: hunk or file header */
+	UI_ROLE_COMMAND,  /* a command that will run */
+	UI_ROLE_SIBLING,  /* device picker: goes along with the target */
+	UI_ROLE_BLOCKER,  /* device picker: blocks the target */
+	UI_ROLE_SELECTED, /* the cursor row of a list */
+	UI_ROLE_KEY,	  /* a key name in the key bar */
+	UI_ROLE__COUNT
+};
+
+/* True for the roles the view draws with a state mark in front. */
+bool ui_role_marked(enum ui_role);
+
+struct ui_line {
+	char *text; /* UTF-8, translated, no newline */
+	enum ui_role role;
+	int indent; /* columns (tree depth x 2, continuation lines) */
+};
+
+/* A growable array of lines; owns the texts. */
+struct ui_lines {
+	struct ui_line *v;
+	size_t n;
+};
+
+#define UI_LINES_INIT   \
+	{               \
+		NULL, 0 \
+	}
+
+/* Append a line whose text is printf-formatted. */
+void ui_lines_add(struct ui_lines *, enum ui_role, int indent, const char *fmt,
+    ...) VW_PRINTF(4, 5);
+/* Append one line per '\n'-separated line of text, all with role/indent. */
+void ui_lines_add_text(
+    struct ui_lines *, enum ui_role, int indent, const char *text);
+void ui_lines_free(struct ui_lines *);
+
+/* Display width of a UTF-8 string in columns (invalid bytes count 1). */
+int ui_text_width(const char *);
+/*
+ * Wrap UTF-8 text to width columns at spaces (a word longer than width is
+ * cut); appends the pieces to *out (n updated). Never returns zero pieces.
+ */
+void ui_wrap(const char *text, int width, char ***out, size_t *n);
+/*
+ * The rows of lines that contain needle (case-insensitive for ASCII;
+ * empty needle: all), as indexes in out (room for n). With keep_parents a
+ * match also keeps the nearest rows above it with a smaller indent, so a
+ * device found in a tree keeps its group row. Returns the count.
+ */
+size_t ui_filter(const struct ui_line *lines, size_t n, const char *needle,
+    bool keep_parents, size_t *out);
+
+/* ---- the step list (model_steps.c) ---- */
+enum ui_step_id {
+	UI_STEP_FIRMWARE = 0,
+	UI_STEP_CMDLINE,
+	UI_STEP_MODULES,
+	UI_STEP_DEVICES,
+	UI_STEP_VM,
+	UI_STEP_REBOOT,
+	UI_STEP__COUNT
+};
+
+enum ui_step_state {
+	UI_STATE_NOT_YET = 0, /* · nothing decided yet */
+	UI_STATE_DONE,	      /* ✓ nothing to do */
+	UI_STATE_NEEDED,      /* ! the plan changes something */
+	UI_STATE_BLOCKED,     /* ✗ a check refuses */
+};
+
+/* What the step list is built from; plan NULL when planning failed. */
+struct ui_model_in {
+	const struct host *host;
+	const struct check_result *check;
+	const struct choices *choices;
+	const struct plan *plan;
+	const char *plan_cause; /* why there is no plan, or NULL */
+	const struct step *const *steps;
+};
+
+/* The translated title of a step ("Firmware", "Command line", ...). */
+const char *ui_step_title(enum ui_step_id);
+/* The step's state: see model_steps.c for the rules. */
+enum ui_step_state ui_step_state(const struct ui_model_in *, enum ui_step_id);
+/* The role that shows a state (OK, WARN, FAIL, PENDING). */
+enum ui_role ui_state_role(enum ui_step_state);
+/* The step list: one line per step, text = title, role = its state. */
+void ui_model_steps(const struct ui_model_in *, struct ui_lines *out);
+/* The findings of one step, with evidence and hints below each. */
+void ui_model_step_findings(
+    const struct ui_model_in *, enum ui_step_id, struct ui_lines *out);
+/*
+ * The title line: program and version, host name, CPU model (without
+ * "(R)", "(TM)" and the clock), the GPU chosen or found, and the VM.
+ */
+char *ui_model_title(const struct ui_model_in *);
+
+#endif

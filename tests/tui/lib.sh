@@ -1,0 +1,134 @@
+# lib.sh: drive the full-screen wizard in tmux (sourced, POSIX sh, with
+# tests/lib/tap.sh and tests/lib/tripwire.sh).
+#
+#   tui_start ROOT COLS ROWS [ENV=VALUE...] -- [WIZARD ARGS...]
+#       start `vfio-wizard --root ROOT ARGS` under the tripwire (tw_run) in a
+#       detached tmux session of COLS x ROWS on a private socket (killed at
+#       exit); the wizard runs in a shell that then writes its exit status
+#       (and the tripwire's verdict) to $tui_dir/status and waits
+#   tui_send KEY...        tmux send-keys (Down, Enter, F1, Escape, q, ...)
+#   tui_screen             the pane as text (capture-pane -p)
+#   tui_wait TEXT [SECS]   wait (default 10 s) until TEXT shows; on timeout
+#                          print the screen as TAP diagnostics and fail
+#   tui_gone TEXT [SECS]   wait until TEXT no longer shows
+#   tui_resize COLS ROWS   resize the window
+#   tui_exited [SECS]      wait for the wizard to end; its status in
+#                          $tui_status (99: the tripwire caught a stray
+#                          access, its log in $tui_dir/tripwire)
+#   tui_alt                "1" while the pane shows the alternate screen
+#   tui_stop               kill the session
+#
+# Needs $top_builddir, $top_srcdir and $TMPDIR (the test's own). Scripts
+# skip (exit 77 after a TAP plan of 0) when tmux is not installed.
+
+tui_sock=vw-$$
+tui_dir=${TMPDIR:-/tmp}/tui.$$
+tui_status=
+
+tui_need_tmux() {
+	if ! command -v tmux >/dev/null 2>&1; then
+		echo "1..0 # SKIP tmux is not installed"
+		exit 77
+	fi
+}
+
+tui_tmux() {
+	tmux -L "$tui_sock" -f /dev/null "$@"
+}
+
+tui_stop() {
+	tui_tmux kill-server >/dev/null 2>&1 || :
+}
+
+tui_start() {
+	tui_root_=$1
+	tui_cols_=$2
+	tui_rows_=$3
+	shift 3
+	tui_env_=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		tui_env_="$tui_env_ $1"
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	mkdir -p "$tui_dir"
+	rm -f "$tui_dir/status" "$tui_dir/tripwire"
+	# the command the pane's shell runs: the wizard under the tripwire
+	{
+		echo "top_srcdir='$top_srcdir' top_builddir='$top_builddir'"
+		echo "TMPDIR='$TMPDIR'; export TMPDIR"
+		echo ". '$top_srcdir/tests/lib/tripwire.sh'"
+		echo "export$tui_env_ VFIO_WIZARD_DATADIR='${VFIO_WIZARD_DATADIR:-$top_srcdir/data}'"
+		[ -n "${VFIO_WIZARD_LOCALEDIR:-}" ] &&
+			echo "export VFIO_WIZARD_LOCALEDIR='$VFIO_WIZARD_LOCALEDIR'"
+		printf "tw_run '%s' '%s/vfio-wizard' --root '%s'" \
+			"$tui_root_" "$top_builddir" "$tui_root_"
+		for a in "$@"; do printf " '%s'" "$a"; done
+		echo " 2>'$tui_dir/tripwire'"
+		echo "echo \$? >'$tui_dir/status.tmp'"
+		echo "mv '$tui_dir/status.tmp' '$tui_dir/status'"
+		echo "exec sleep 600"
+	} >"$tui_dir/run.sh"
+	trap 'tui_stop' EXIT
+	tui_tmux new-session -d -x "$tui_cols_" -y "$tui_rows_" \
+		"env -u TMUX TERM=xterm-256color sh '$tui_dir/run.sh'"
+}
+
+tui_send() {
+	tui_tmux send-keys "$@"
+}
+
+tui_screen() {
+	tui_tmux capture-pane -p
+}
+
+tui_alt() {
+	tui_tmux display -p '#{alternate_on}'
+}
+
+tui_wait() {
+	tui_end_=$(($(date +%s) + ${2:-10}))
+	while :; do
+		if tui_screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		if [ "$(date +%s)" -ge "$tui_end_" ]; then
+			tap_diag "timed out waiting for: $1"
+			tui_screen | tap_diag
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+tui_gone() {
+	tui_end_=$(($(date +%s) + ${2:-10}))
+	while tui_screen | grep -qF -- "$1"; do
+		if [ "$(date +%s)" -ge "$tui_end_" ]; then
+			tap_diag "still showing: $1"
+			tui_screen | tap_diag
+			return 1
+		fi
+		sleep 0.1
+	done
+	return 0
+}
+
+tui_resize() {
+	tui_tmux resize-window -x "$1" -y "$2"
+}
+
+tui_exited() {
+	tui_end_=$(($(date +%s) + ${1:-10}))
+	while [ ! -f "$tui_dir/status" ]; do
+		if [ "$(date +%s)" -ge "$tui_end_" ]; then
+			tap_diag "the wizard did not end"
+			tui_screen | tap_diag
+			tui_status=
+			return 1
+		fi
+		sleep 0.1
+	done
+	tui_status=$(cat "$tui_dir/status")
+	return 0
+}

@@ -58,6 +58,8 @@ tui_start() {
 		echo "top_srcdir='$top_srcdir' top_builddir='$top_builddir'"
 		echo "TMPDIR='$TMPDIR'; export TMPDIR"
 		echo ". '$top_srcdir/tests/lib/tripwire.sh'"
+		# like an interactive shell, outlive a Ctrl-C sent to the pane
+		echo "trap '' INT"
 		echo "export$tui_env_ VFIO_WIZARD_DATADIR='${VFIO_WIZARD_DATADIR:-$top_srcdir/data}'"
 		[ -n "${VFIO_WIZARD_LOCALEDIR:-}" ] &&
 			echo "export VFIO_WIZARD_LOCALEDIR='$VFIO_WIZARD_LOCALEDIR'"
@@ -71,7 +73,7 @@ tui_start() {
 	} >"$tui_dir/run.sh"
 	trap 'tui_stop' EXIT
 	tui_tmux new-session -d -x "$tui_cols_" -y "$tui_rows_" \
-		"env -u TMUX TERM=xterm-256color sh '$tui_dir/run.sh'"
+		"exec env -u TMUX TERM=xterm-256color sh '$tui_dir/run.sh'"
 }
 
 tui_send() {

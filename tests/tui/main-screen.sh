@@ -6,7 +6,8 @@
 # resize to 100x30, to 60x20 (one line asks for 80x24) and back redraws;
 # F1 shows the help and Esc returns; q asks and y quits with exit 0 and the
 # terminal restored. LANG=C with NO_COLOR draws ASCII without colour;
-# LANGUAGE=de shows the German screens. Skips when tmux is missing.
+# LANGUAGE=de shows the German screens. Ctrl-C asks like q; SIGTERM ends
+# it with the terminal restored. Skips when tmux is missing.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -132,6 +133,25 @@ check "F1: the main screen's help" \
 tui_send Escape
 check "Esc: back from the help" shows "┌ Steps" "┌ Modules"
 check "q, y: exit 0, the terminal restored" quit_clean "Quit vfio-wizard?"
+tui_stop
+
+# --- Ctrl-C asks like q; SIGTERM ends it with the terminal restored ---
+tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
+shows "┌ Steps" >/dev/null
+tui_send C-c
+check "Ctrl-C: asks before quitting" shows "Quit vfio-wizard?"
+tui_send n
+check "n: the wizard goes on" tui_gone "Quit vfio-wizard?"
+# the pane's shell runs the wizard as its child
+pid=$(ps -o pid= --ppid "$(tui_tmux display -p '#{pane_pid}')" | tr -d ' ')
+if [ -n "$pid" ] && kill -TERM "$pid" && tui_exited 20 &&
+	[ "$tui_status" = 143 ] && [ "$(tui_alt)" = 0 ]; then
+	tap_ok "SIGTERM: the wizard dies of it, the terminal restored"
+else
+	tap_not_ok "SIGTERM: the wizard dies of it, the terminal restored"
+	tap_diag "pid '$pid', exit status '$tui_status', alternate $(tui_alt)"
+	tap_diag_file "$tui_dir/tripwire"
+fi
 tui_stop
 
 # --- LANG=C and NO_COLOR: ASCII, no colour ---

@@ -125,8 +125,9 @@ void ui_model_step_findings(
     const struct ui_model_in *, enum ui_step_id, struct ui_lines *out);
 /*
  * The title line: program and version, host name, CPU model (without
- * "(R)", "(TM)" and the clock), the GPU chosen or found, and the VM.
+ * "(R)", "(TM)" and the clock), the GPU chosen or found, and the VM;
+ * separated by " ─ " and " → " with utf8, else " - " and " -> ".
  */
-char *ui_model_title(const struct ui_model_in *);
+char *ui_model_title(const struct ui_model_in *, bool utf8);
 
 #endif

@@ -396,8 +396,10 @@ cpu_short(const char *model)
 }
 
 char *
-ui_model_title(const struct ui_model_in *in)
+ui_model_title(const struct ui_model_in *in, bool utf8)
 {
+	const char *sep = utf8 ? " \u2500 " : " - ";
+	const char *to = utf8 ? " \u2192 " : " -> ";
 	const struct host *h = in->host;
 	const struct pci_device *gpu = NULL;
 	const char *dev, *vm;
@@ -407,10 +409,10 @@ ui_model_title(const struct ui_model_in *in)
 
 	sb_addf(&sb, "vfio-wizard %s", PACKAGE_VERSION);
 	if (h->hostname != NULL)
-		sb_addf(&sb, " - %s", h->hostname);
+		sb_addf(&sb, "%s%s", sep, h->hostname);
 	if (h->cpu.model_name != NULL) {
 		cpu = cpu_short(h->cpu.model_name);
-		sb_addf(&sb, " - %s", cpu);
+		sb_addf(&sb, "%s%s", sep, cpu);
 		free(cpu);
 	}
 	dev = in->choices != NULL ? choices_get(in->choices, "device") : NULL;
@@ -420,7 +422,7 @@ ui_model_title(const struct ui_model_in *in)
 		if (pci_is_gpu(&h->pci[in->check->verdicts[i].device]))
 			gpu = &h->pci[in->check->verdicts[i].device];
 	if (gpu != NULL)
-		sb_addf(&sb, " - %s", gpu->device_name);
+		sb_addf(&sb, "%s%s", sep, gpu->device_name);
 	vm = in->choices != NULL ? choices_get(in->choices, "vm") : NULL;
 	if (vm != NULL) {
 		const char *name = NULL;
@@ -429,9 +431,9 @@ ui_model_title(const struct ui_model_in *in)
 			if (h->pve.vms[i].vmid == atoi(vm))
 				name = h->pve.vms[i].name;
 		if (name != NULL)
-			sb_addf(&sb, " -> VM %s (%s)", vm, name);
+			sb_addf(&sb, "%sVM %s (%s)", to, vm, name);
 		else
-			sb_addf(&sb, " -> VM %s", vm);
+			sb_addf(&sb, "%sVM %s", to, vm);
 	}
 	return sb_detach(&sb);
 }

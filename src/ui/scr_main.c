@@ -69,7 +69,7 @@ main_draw(struct wiz *w, struct ui_screen *s)
 {
 	struct main_scr *m = s->data;
 	size_t sel = ui_list_selected(&m->list);
-	char *title = ui_model_title(&w->model);
+	char *title = ui_model_title(&w->model, !w->term.ascii);
 	int sw = side_width(w, m), h = LINES - 2;
 
 	if (sel != (size_t)-1 && sel != m->shown)

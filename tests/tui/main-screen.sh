@@ -100,7 +100,7 @@ coloured() {
 # --- UTF-8, colour, 80x24 ---
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 -- 
 check "80x24: the title names the host and the CPU" \
-	shows "vfio-wizard" " - pve - Intel Core i7-4770"
+	shows "vfio-wizard" " ─ pve ─ Intel Core i7-4770"
 check "80x24: the six steps with their marks" \
 	shows "┌ Steps" "✓ Firmware" "! Command line" "Modules" "· Devices" \
 	"· VM config" "! Reboot"
@@ -157,7 +157,7 @@ tui_stop
 # --- LANG=C and NO_COLOR: ASCII, no colour ---
 tui_start "$root" 80 24 LC_ALL=C NO_COLOR=1 --
 check "LANG=C: ASCII frames and marks" \
-	shows "+ Steps -" "[+] Firmware" "[!] Command line" "[ ] Devices" \
+	shows " - pve - Intel Core i7-4770" "+ Steps -" "[+] Firmware" "[!] Command line" "[ ] Devices" \
 	"| [+] VT-x is available"
 check "LANG=C: no UTF-8 box or mark characters" sh -c '! tmux -L "$0" \
 	capture-pane -p | grep -q "[─│┌┐└┘✓✗·]"' "$tui_sock"

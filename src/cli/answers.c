@@ -14,6 +14,7 @@
  * host needs (guard.h), the same as --confirm.
  */
 #include "cli.h"
+#include "vfio-wizard/pci_addr.h"
 #include "vfio-wizard/step.h"
 #include "../kb/kb_yaml.h"
 
@@ -59,6 +60,20 @@ static const char *const choice_keys[A__N] = {
     "confirm",
 };
 
+/*
+ * One choice; a device address in its full form, as --device gives it, so
+ * that the journal and status read the same whichever way it came.
+ */
+static void
+add_choice(struct choices *c, const char *key, const char *v)
+{
+	char addr[PCI_ADDR_LEN];
+
+	if (strcmp(key, "device") == 0 && pci_address_parse(v, addr) == 0)
+		v = addr;
+	choices_add(c, key, v);
+}
+
 /* A scalar, or a list of scalars (lists: devices, blacklist, confirm). */
 static int
 add_values(struct ky *y, yaml_node_t *n, size_t k, bool list, struct choices *c)
@@ -70,7 +85,7 @@ add_values(struct ky *y, yaml_node_t *n, size_t k, bool list, struct choices *c)
 	if (!list) {
 		r = ky_string(y, n, answer_keys[k], &v);
 		if (r == 0)
-			choices_add(c, choice_keys[k], v);
+			add_choice(c, choice_keys[k], v);
 		free(v);
 		return r;
 	}
@@ -79,7 +94,7 @@ add_values(struct ky *y, yaml_node_t *n, size_t k, bool list, struct choices *c)
 	for (i = 0; r == 0 && i < ky_len(n); i++) {
 		r = ky_string(y, ky_item(y, n, i), answer_keys[k], &v);
 		if (r == 0)
-			choices_add(c, choice_keys[k], v);
+			add_choice(c, choice_keys[k], v);
 	}
 	free(v);
 	return r;
@@ -138,8 +153,8 @@ answers_load(const char *path, struct choices *c, char **cause)
 
 	r = ky_read_file(path, ANSWERS_MAX_SIZE, &text, &len);
 	if (r < 0) {
-		*cause = xasprintf(
-		    _("cannot read the answers '%s': %s"), path, strerror(-r));
+		*cause = xasprintf(_("cannot read the answers file '%s': %s"),
+		    path, strerror(-r));
 		return r;
 	}
 	r = ky_parse(&y, text, len);
@@ -149,7 +164,8 @@ answers_load(const char *path, struct choices *c, char **cause)
 	}
 	free(text);
 	if (r < 0) {
-		*cause = xasprintf(_("the answers are not valid: %s"), y.cause);
+		*cause =
+		    xasprintf(_("the answers file is not valid: %s"), y.cause);
 		free(y.cause);
 	}
 	return r;

@@ -158,8 +158,8 @@ cmd_plan_apply(const struct cli_opts *o, bool apply)
 	}
 	if ((err = engine_plan(src.root, h, &c, steps_all(), &p, &cause)) < 0) {
 		cli_error("%s", cause);
-		/* a step's refusal (the guard, no sysfsutils, ...) */
-		rc = err == -EPERM ? EXIT_BLOCKED : EXIT_ERROR;
+		/* a step's refusal (the guard, a running VM, ...) */
+		rc = err == -EPERM || err == -EBUSY ? EXIT_BLOCKED : EXIT_ERROR;
 		goto out;
 	}
 	plan_render(&p, &out);

@@ -437,9 +437,9 @@ if grep -q "0000:01:00.1 (.*SATA Controller), the controller of the root" \
 else
 	tap_not_ok "$name: the refusal names the root disk's controller"
 fi
-refused running-vm i7-4770-pve8 $igd 1 --device 00:02.0 --device 00:03.0 \
+refused running-vm i7-4770-pve8 $igd 3 --device 00:02.0 --device 00:03.0 \
 	--vm 101
-refused running-vm-pve7 pve7-kernel515 $igd 1 \
+refused running-vm-pve7 pve7-kernel515 $igd 3 \
 	--answers "$TMPDIR/cometlake.yaml"
 
 # Same answers, same result: the i7-4770 flow from an answers file on two

@@ -26,6 +26,9 @@ struct cli_opts {
 	const char *mode;    /* --mode MODE */
 	const char *vm;	     /* --vm ID */
 	const char *vfs;     /* --vfs N (SR-IOV) */
+	const char *mdev;    /* --mdev TYPE (GVT-g) */
+	const char *romfile; /* --romfile FILE (legacy IGD on OVMF) */
+	bool x_vga;	     /* --x-vga: the GPU is the VM's display */
 	const char *answers; /* --answers FILE.yaml */
 	bool json;
 	bool yes;	      /* --yes: no confirmation */

@@ -61,6 +61,12 @@ choices_from(const struct cli_opts *o, struct choices *c)
 		choices_add(c, "vm", o->vm);
 	if (o->vfs != NULL)
 		choices_add(c, "vfs", o->vfs);
+	if (o->mdev != NULL)
+		choices_add(c, "mdev", o->mdev);
+	if (o->romfile != NULL)
+		choices_add(c, "romfile", o->romfile);
+	if (o->x_vga)
+		choices_add(c, "x-vga", "1");
 	for (i = 0; i < o->n_blacklist; i++)
 		choices_add(c, "blacklist", o->blacklist[i]);
 	for (i = 0; i < o->n_confirms; i++)

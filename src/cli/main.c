@@ -56,6 +56,12 @@ usage(FILE *f)
 	      "  --mode MODE       legacy-igd, gvt-g, sr-iov or vfio\n"
 	      "  --vm ID           the VM to pass the device to\n"
 	      "  --vfs N           SR-IOV: how many virtual functions\n"
+	      "  --mdev TYPE       GVT-g: the mdev type the VM gets "
+	      "(i915-GVTg_V5_4)\n"
+	      "  --romfile FILE    legacy IGD on OVMF: the IGD option ROM "
+	      "in /usr/share/kvm\n"
+	      "  --x-vga           a discrete GPU is the VM's display "
+	      "(x-vga=1)\n"
 	      "  --blacklist MOD   also blacklist this driver "
 	      "(repeatable)\n"
 	      "  --answers FILE    take the choices from a YAML file "
@@ -103,6 +109,9 @@ main(int argc, char **argv)
 	    {"mode", required_argument, NULL, 'm'},
 	    {"vm", required_argument, NULL, 'v'},
 	    {"vfs", required_argument, NULL, 'F'},
+	    {"mdev", required_argument, NULL, 'M'},
+	    {"romfile", required_argument, NULL, 'O'},
+	    {"x-vga", no_argument, NULL, 'X'},
 	    {"blacklist", required_argument, NULL, 'B'},
 	    {"answers", required_argument, NULL, 'A'},
 	    {"confirm", required_argument, NULL, 'C'},
@@ -149,6 +158,15 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			o.vfs = optarg;
+			break;
+		case 'M':
+			o.mdev = optarg;
+			break;
+		case 'O':
+			o.romfile = optarg;
+			break;
+		case 'X':
+			o.x_vga = true;
 			break;
 		case 'A':
 			o.answers = optarg;

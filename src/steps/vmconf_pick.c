@@ -238,10 +238,12 @@ vmconf_mdev_type(const struct root *r, const struct selected_fn *igpu,
 		*type = xstrdup(names[0]);
 	} else {
 		*cause = xasprintf(
-		    _("the GVT-g type for %s is known only once "
+		    _("the GVT-g types of %s are listed only once "
 		      "i915.enable_gvt=1 is active (after the reboot): choose "
-		      "one now ('mdev: i915-GVTg_V5_4' in the answers file), "
-		      "or plan the VM again after the reboot"),
+		      "one now with --mdev TYPE (or 'mdev:' in the answers "
+		      "file), for example i915-GVTg_V5_4 from Skylake to Comet "
+		      "Lake or i915-GVTg_V4_4 on Broadwell, or plan the VM "
+		      "again after the reboot"),
 		    igpu->dev->address);
 		err = -ENOENT;
 	}

@@ -385,6 +385,25 @@ if begin cometlake-gvtg cometlake-zfs-sdboot $igd \
 	finish
 fi
 
+# The same choices as options (--mdev): the same plan. Without a type the
+# plan is refused (none is listed before the reboot) and says how to give one.
+name=cometlake-gvtg-options
+root=$work/root
+rm -rf "$root"
+"$wizard" replay "$hosts/cometlake-zfs-sdboot.yaml" "$root" >/dev/null ||
+	tap_bail "$name: replay failed"
+wiz "$work/plan-opts" plan --device 00:02.0 --mode gvt-g --vm 100 \
+	--mdev i915-GVTg_V5_4
+tap_same_file "$golden/e2e-cometlake-gvtg.plan" "$work/plan-opts" \
+	"$name: --mdev plans exactly what the answers file plans"
+wiz "$work/refusal" plan --device 00:02.0 --mode gvt-g --vm 100
+if [ "$status" -ne 0 ] && grep -q -- "--mdev TYPE" "$work/refusal"; then
+	tap_ok "$name: without a type the plan is refused and names --mdev"
+else
+	tap_not_ok "$name: without a type the plan is refused and names --mdev"
+	tap_diag_file "$work/refusal"
+fi
+
 # AMD Ryzen with an NVIDIA RTX 3060 and its audio: VM 100 (q35, OVMF).
 gpu=0000:05:00.0
 if begin ryzen-nvidia ryzen-nvidia $gpu --device 05:00.0 \

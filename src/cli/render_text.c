@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *
@@ -40,23 +41,105 @@ device_line(struct strbuf *sb, const struct pci_device *d)
 	sb_addc(sb, '\n');
 }
 
+/* Two VFs of one PF, with one ID and one driver: shown as one run. */
+static bool
+same_vf_run(const struct pci_device *a, const struct pci_device *b)
+{
+	return a->physfn != NULL && b->physfn != NULL &&
+	       strcmp(a->physfn, b->physfn) == 0 &&
+	       a->vendor_id == b->vendor_id && a->device_id == b->device_id &&
+	       (a->driver == NULL) == (b->driver == NULL) &&
+	       (a->driver == NULL || strcmp(a->driver, b->driver) == 0);
+}
+
+/* n (at least 2) virtual functions, first to last, as one line. */
+static void
+vf_run_line(struct strbuf *sb, const struct pci_device *first,
+    const struct pci_device *last, size_t n, bool own_groups)
+{
+	sb_addf(sb,
+	    own_groups ? _("%zu virtual functions of %s, %s to %s, one IOMMU "
+			   "group each:")
+		       : _("%zu virtual functions of %s, %s to %s:"),
+	    n, first->physfn, first->address, last->address);
+	sb_addf(sb, " %s [%04x:%04x]", first->device_name, first->vendor_id,
+	    first->device_id);
+	if (first->driver != NULL)
+		sb_addf(sb, " (%s)", first->driver);
+	sb_addc(sb, '\n');
+}
+
+/* The group holds one device, a VF: its index, or -1. */
+static long
+lone_vf(const struct host *h, const struct iommu_group *g)
+{
+	if (g->n_devices != 1 || h->pci[g->devices[0]].physfn == NULL)
+		return -1;
+	return (long)g->devices[0];
+}
+
+/*
+ * One group's devices; consecutive VFs of one PF are one line, so a host
+ * with hundreds of them stays readable.
+ */
+static void
+group_devices(
+    const struct host *h, const struct iommu_group *g, struct strbuf *sb)
+{
+	size_t j, k;
+
+	for (j = 0; j < g->n_devices; j = k) {
+		const struct pci_device *d = &h->pci[g->devices[j]];
+
+		if (j == 0)
+			sb_addf(sb, "  %-9d ", g->id);
+		else
+			sb_addf(sb, "  %-9s ", "");
+		for (k = j + 1;
+		     k < g->n_devices && same_vf_run(d, &h->pci[g->devices[k]]);
+		     k++)
+			;
+		if (k - j >= 2) {
+			vf_run_line(
+			    sb, d, &h->pci[g->devices[k - 1]], k - j, false);
+		} else {
+			device_line(sb, d);
+			k = j + 1;
+		}
+	}
+}
+
 static void
 render_groups(const struct host *h, struct strbuf *sb)
 {
-	size_t i, j;
+	const struct iommu_group *gs = h->iommu.groups;
+	size_t i, k;
+	long a, b;
 
 	if (h->iommu.active && h->iommu.n_groups > 0) {
 		sb_addf(sb, "\n%s\n", _("IOMMU groups"));
-		for (i = 0; i < h->iommu.n_groups; i++) {
-			const struct iommu_group *g = &h->iommu.groups[i];
-
-			for (j = 0; j < g->n_devices; j++) {
-				if (j == 0)
-					sb_addf(sb, "  %-9d ", g->id);
-				else
-					sb_addf(sb, "  %-9s ", "");
-				device_line(sb, &h->pci[g->devices[j]]);
+		for (i = 0; i < h->iommu.n_groups; i = k) {
+			k = i + 1;
+			/* VFs in groups of their own, one after another */
+			if ((a = lone_vf(h, &gs[i])) >= 0) {
+				while (k < h->iommu.n_groups &&
+				       (b = lone_vf(h, &gs[k])) >= 0 &&
+				       same_vf_run(&h->pci[a], &h->pci[b]))
+					k++;
 			}
+			if (k - i < 2) {
+				group_devices(h, &gs[i], sb);
+				continue;
+			}
+			{
+				char ids[32];
+
+				snprintf(ids, sizeof ids, "%d-%d", gs[i].id,
+				    gs[k - 1].id);
+				sb_addf(sb, "  %-9s ", ids);
+			}
+			vf_run_line(sb, &h->pci[gs[i].devices[0]],
+			    &h->pci[gs[k - 1].devices[0]], k - i, true);
 		}
 		return;
 	}

@@ -435,6 +435,10 @@ if begin alderlake-sriov alderlake-uefi-grub $igd --device 00:02.0 \
 		grep -qx 7 "$root/sys/bus/pci/devices/$igd/sriov_numvfs"
 	ok_if "the VF $vf exists after the boot" \
 		test -e "$root/sys/bus/pci/devices/$vf"
+	wiz "$work/check-vfs" check
+	ok_if "check lists the 7 VFs as one line, not one by one" \
+		grep -q "^  11-17 *7 virtual functions of $igd, $vf to 0000:00:02.7, one IOMMU group each: .*(i915)$" \
+		"$work/check-vfs"
 	finish
 fi
 kmask=

@@ -107,7 +107,8 @@ test_gvt_g(void **state)
 	(void)state;
 	vmt_load(&t, "cometlake-zfs-sdboot", gvt);
 	vmt_refused(&t, -ENOENT, "i915.enable_gvt=1");
-	assert_non_null(strstr(t.cause, "mdev: i915-GVTg_V5_4"));
+	assert_non_null(strstr(t.cause, "--mdev TYPE"));
+	assert_non_null(strstr(t.cause, "i915-GVTg_V5_4 from Skylake"));
 	vmt_choose(&t, "mdev", "i915-GVTg_V5_4");
 	vmt_expect_appended(
 	    &t, CONF100, "hostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\n");

@@ -132,6 +132,7 @@ ui_draw_all(struct wiz *w)
 		    ui_role_attr(w, UI_ROLE_WARN) | A_BOLD);
 	}
 	refresh();
+	ui_bench_mark(w);
 }
 
 /* The global keys, once the top screen left the key alone. */

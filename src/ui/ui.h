@@ -216,6 +216,8 @@ int ui_job_start(struct wiz *, ui_job_fn job, void *job_arg,
 int ui_loop(struct wiz *);
 /* Draw every screen of the stack that shows (bottom modal chain up). */
 void ui_draw_all(struct wiz *);
+/* bench.c: log a newly drawn top screen for bench/tui (VFIO_WIZARD_BENCH). */
+void ui_bench_mark(struct wiz *);
 
 /* ---- ui_run.c ---- */
 /* Check and plan again after the choices changed (refreshes wiz->model). */

@@ -58,16 +58,20 @@ mkdir -p "$out"
 made=0
 skipped=0
 
-# start COLS ROWS: a fresh replayed tree and the wizard on it
+# start COLS ROWS [keep]: a fresh replayed tree (unless keep) and the
+# wizard on it
 start() {
 	tm kill-server >/dev/null 2>&1
-	rm -rf "$work/root"
-	LC_ALL=C "$wizard" replay "$top_srcdir/tests/hosts/i7-4770-pve8.yaml" \
-		"$work/root" >"$work/replay.out" 2>&1 || {
-		echo "screenshots: replay failed:" >&2
-		cat "$work/replay.out" >&2
-		exit 1
-	}
+	if [ "${3:-}" != keep ]; then
+		rm -rf "$work/root"
+		LC_ALL=C "$wizard" replay \
+			"$top_srcdir/tests/hosts/i7-4770-pve8.yaml" "$work/root" \
+			>"$work/replay.out" 2>&1 || {
+			echo "screenshots: replay failed:" >&2
+			cat "$work/replay.out" >&2
+			exit 1
+		}
+	fi
 	cols=$1
 	rows=$2
 	tm new-session -d -x "$cols" -y "$rows" \
@@ -146,20 +150,26 @@ shot review "┌ Diff" "update-grub"
 tm send-keys Escape
 wait_for "┌ Steps" 5
 # apply: Enter on the last step, Enter on the review, y; then the finish
-tm send-keys End
+tm send-keys Down Down Down Down Down
 if wait_for "┌ Reboot"; then
 	tm send-keys Enter
 	if wait_for "Enter Apply"; then
 		tm send-keys Enter
-		if wait_for "Apply these changes?"; then
+		if shot apply-confirm "Apply these changes?"; then
 			tm send-keys y
-			shot finish "Finish" "reboot"
-		else
-			echo "screenshots: skipped finish: no apply confirmation" >&2
-			skipped=$((skipped + 1))
+			shot finish "┌ Finish" "What was done"
 		fi
+	else
+		echo "screenshots: skipped apply: no review to apply" >&2
+		skipped=$((skipped + 1))
 	fi
 fi
+tm send-keys q
+wait_for "Quit vfio-wizard?" 5 && tm send-keys y
+sleep 0.5
+# the wizard again on the changed tree: the open transaction comes first
+start 100 30 keep
+shot start "┌ Transaction" "Resume"
 tm kill-server >/dev/null 2>&1
 
 start 80 24

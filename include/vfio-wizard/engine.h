@@ -58,4 +58,31 @@ int engine_undo(const struct root *, bool force, const struct engine_ui *,
 /* A readable account of the open transaction (or that there is none). */
 int engine_status(const struct root *, struct strbuf *out, char **cause);
 
+/* Where the open transaction stands, as engine_resume would decide. */
+enum engine_tx {
+	ENGINE_TX_NONE = 0,    /* none open (none begun, or undone) */
+	ENGINE_TX_INTERRUPTED, /* an apply or an undo was cut off: resume */
+	ENGINE_TX_REBOOT,      /* applied in this boot: a reboot is needed */
+	ENGINE_TX_VERIFY,      /* applied, and the host booted since: verify */
+	ENGINE_TX_FAILED,      /* verified after the reboot: something failed */
+	ENGINE_TX_DONE,	       /* applied and verified */
+};
+int engine_tx_state(
+    const struct root *, const struct host *, enum engine_tx *, char **cause);
+
+/* One file of the open transaction, as engine_undo would treat it. */
+struct engine_undo_file {
+	char *path;
+	bool done;     /* already the original (or never written): kept */
+	bool conflict; /* changed since the wizard wrote it: undo stops */
+	char *diff;    /* now -> restored; a conflict: wizard's -> now */
+};
+/*
+ * What engine_undo would do, changing nothing: the files newest first
+ * (none when no transaction is open). Free with engine_undo_files_free.
+ */
+int engine_undo_preview(const struct root *, struct engine_undo_file **out,
+    size_t *n, char **cause);
+void engine_undo_files_free(struct engine_undo_file *, size_t);
+
 #endif

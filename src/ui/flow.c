@@ -8,6 +8,8 @@
  */
 #include "ui.h"
 
+#include "vfio-wizard/engine.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -46,6 +48,42 @@ struct ui_screen *
 ui_top(struct wiz *w)
 {
 	return w->depth > 0 ? &w->stack[w->depth - 1] : NULL;
+}
+
+void
+ui_pop_to(struct wiz *w, const char *id)
+{
+	while (w->depth > 1 && strcmp(ui_top(w)->ops->id, id) != 0)
+		ui_pop(w);
+}
+
+char *
+ui_elapsed(const struct timespec *start)
+{
+	struct timespec now;
+	long s;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s = (long)(now.tv_sec - start->tv_sec);
+	if (s < 0)
+		s = 0;
+	return xasprintf("%ld:%02ld", s / 60, s % 60);
+}
+
+int
+ui_outcome_exit(int outcome)
+{
+	switch ((enum engine_outcome)outcome) {
+	case ENGINE_DONE:
+		return 0; /* done */
+	case ENGINE_REBOOT:
+		return 4; /* reboot needed */
+	case ENGINE_CONFLICT:
+		return 3; /* blocked */
+	case ENGINE_FAILED:
+		break;
+	}
+	return 1; /* error */
 }
 
 void

@@ -130,4 +130,27 @@ void ui_model_step_findings(
  */
 char *ui_model_title(const struct ui_model_in *, bool utf8);
 
+/* ---- the plan and the open transaction (model_plan.c) ---- */
+struct engine_undo_file;
+/*
+ * The lines of a unified diff at indent: ---/+++ (only with headers) and
+ * @@ as HUNK, + ADD, - DEL, "\ No newline" DIM, context NORMAL.
+ */
+void ui_model_diff(
+    const char *diff, int indent, bool headers, struct ui_lines *out);
+/*
+ * The whole plan: each file (a heading with its path, what happens to it
+ * and the step, then its diff), the commands (COMMAND) with their purpose
+ * (DIM) below, the notes (INFO); an empty plan says so (OK).
+ */
+void ui_model_plan(const struct plan *, struct ui_lines *out);
+/* What an apply of the plan did: each file written, each command run. */
+void ui_model_plan_done(const struct plan *, struct ui_lines *out);
+/*
+ * What undo would do (engine_undo_preview): conflicts first in one FAIL
+ * line, then each file's state and diff. Returns the conflicts.
+ */
+size_t ui_model_undo(
+    const struct engine_undo_file *, size_t n, struct ui_lines *out);
+
 #endif

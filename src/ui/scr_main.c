@@ -13,13 +13,15 @@ struct main_scr {
 	struct ui_lines findings;
 	struct ui_text text;
 	size_t shown; /* the step whose findings are built */
+	unsigned gen; /* wiz->plan_gen when built */
 };
 
 static const struct ui_keyhelp main_keys[] = {
     {"F1", N_("Help")},
-    {"Up/Down", N_("Step")},
     {"Enter", N_("Next")},
-    {"PgUp/PgDn", N_("Scroll")},
+    {"Esc", N_("Back")},
+    {"d", N_("Diff")},
+    {"u", N_("Undo")},
     {"q", N_("Quit")},
 };
 
@@ -35,6 +37,29 @@ rebuild(struct wiz *w, struct main_scr *m, size_t id)
 	ui_model_step_findings(&w->model, (enum ui_step_id)id, &m->findings);
 	ui_text_set(&m->text, &m->findings);
 	m->shown = id;
+	m->gen = w->plan_gen;
+}
+
+/*
+ * Enter on the last step: the review, unless a step is blocked (its
+ * findings say why) or planning was refused.
+ */
+static void
+main_review(struct wiz *w)
+{
+	size_t i;
+
+	for (i = 0; i < UI_STEP__COUNT; i++) {
+		if (ui_step_state(&w->model, (enum ui_step_id)i) ==
+		    UI_STATE_BLOCKED) {
+			ui_say(w,
+			    _("the %s step is blocked: its findings say why; "
+			      "nothing can be applied"),
+			    ui_step_title((enum ui_step_id)i));
+			return;
+		}
+	}
+	scr_review_push(w, true);
 }
 
 static void
@@ -72,7 +97,7 @@ main_draw(struct wiz *w, struct ui_screen *s)
 	char *title = ui_model_title(&w->model, !w->term.ascii);
 	int sw = side_width(w, m), h = LINES - 2;
 
-	if (sel != (size_t)-1 && sel != m->shown)
+	if (sel != (size_t)-1 && (sel != m->shown || m->gen != w->plan_gen))
 		rebuild(w, m, sel);
 	ui_put(w, 0, 1, COLS - 2, title, A_BOLD);
 	free(title);
@@ -90,8 +115,18 @@ main_key(struct wiz *w, struct ui_screen *s, wint_t key, bool fn)
 	struct main_scr *m = s->data;
 
 	if ((fn && key == KEY_ENTER) || (!fn && (key == '\r' || key == '\n'))) {
-		if (m->shown + 1 < UI_STEP__COUNT)
+		if (m->shown == UI_STEP_REBOOT)
+			main_review(w);
+		else if (m->shown + 1 < UI_STEP__COUNT)
 			rebuild(w, m, m->shown + 1);
+		return UI_KEY_HANDLED;
+	}
+	if (!fn && (key == 'd' || key == 'D')) {
+		scr_review_push(w, false);
+		return UI_KEY_HANDLED;
+	}
+	if (!fn && (key == 'u' || key == 'U')) {
+		scr_undo_push(w);
 		return UI_KEY_HANDLED;
 	}
 	if (fn && (key == KEY_UP || key == KEY_DOWN || key == KEY_HOME ||
@@ -121,8 +156,13 @@ const struct ui_screen_ops scr_main_ops = {
 	       "The right pane shows what the checks found for the step, "
 	       "with the evidence below each finding and what the wizard "
 	       "will change.\n"
-	       "Up and Down choose a step, Enter goes to the next one, "
-	       "PgUp, PgDn and the space bar scroll the findings."),
+	       "Up and Down choose a step, Enter goes to the next one; on "
+	       "the last step (Reboot) Enter opens the review of every "
+	       "change, then applies it after asking. PgUp, PgDn and the "
+	       "space bar scroll the findings.\n"
+	       "d shows the diff of the plan without applying it; u shows "
+	       "what undo would put back and undoes the open transaction "
+	       "after asking."),
     .enter = main_enter,
     .draw = main_draw,
     .key = main_key,

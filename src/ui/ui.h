@@ -26,6 +26,7 @@
 #include "vfio-wizard/ui.h"
 
 #include <curses.h>
+#include <time.h>
 #include <wchar.h>
 
 #define UI_MIN_COLS 80
@@ -77,6 +78,8 @@ struct wiz {
 	bool planned;		  /* plan is valid */
 	char *plan_cause;	  /* why planning failed, or NULL */
 	struct ui_model_in model; /* refreshed by wiz_replan() */
+	unsigned plan_gen;	  /* counts wiz_replan() calls */
+	int tx;			  /* enum engine_tx of the open transaction */
 
 	struct ui_screen stack[UI_STACK_MAX];
 	size_t depth;
@@ -218,6 +221,8 @@ int ui_loop(struct wiz *);
 void ui_draw_all(struct wiz *);
 /* bench.c: log a newly drawn top screen for bench/tui (VFIO_WIZARD_BENCH). */
 void ui_bench_mark(struct wiz *);
+/* Pop screens until the top one is id (or only one is left). */
+void ui_pop_to(struct wiz *, const char *id);
 
 /* ---- ui_run.c ---- */
 /* Check and plan again after the choices changed (refreshes wiz->model). */
@@ -227,5 +232,19 @@ void wiz_replan(struct wiz *);
 extern const struct ui_screen_ops scr_main_ops;
 /* Push the help of screen s (F1). */
 void scr_help_push(struct wiz *, const struct ui_screen *s);
+/* The open transaction: resume, verify after the reboot, undo (start). */
+void scr_start_push(struct wiz *);
+/* The plan as a diff and the commands; Enter confirms and applies. */
+void scr_review_push(struct wiz *, bool can_apply);
+/* engine_apply in the worker with its progress; then the finish screen. */
+void scr_apply_push(struct wiz *);
+/* What was done, whether to reboot (outcome: enum engine_outcome). */
+void scr_finish_push(struct wiz *, int outcome, const char *cause);
+/* What undo would do, conflicts first; Enter confirms and undoes. */
+void scr_undo_push(struct wiz *);
+/* The elapsed time of a job as m:ss, since start (CLOCK_MONOTONIC). */
+char *ui_elapsed(const struct timespec *start);
+/* The exit code of an engine outcome, as the commands return it. */
+int ui_outcome_exit(int outcome);
 
 #endif

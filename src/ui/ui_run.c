@@ -1,7 +1,8 @@
 /*
  * ui_run.c: the wizard's entry point: the check and the plan for the
  * initial choices (the engine's calls, as the commands make them), the
- * terminal, the main screen and the key loop; everything restored and
+ * terminal, the main screen (under the start screen when the journal holds
+ * an open transaction) and the key loop; everything restored and
  * freed on the way out.
  */
 #include "ui.h"
@@ -55,6 +56,7 @@ wiz_replan(struct wiz *w)
 	w->model.plan = w->planned ? &w->plan : NULL;
 	w->model.plan_cause = w->plan_cause;
 	w->model.steps = s->steps;
+	w->plan_gen++;
 }
 
 static void
@@ -73,6 +75,8 @@ int
 ui_run(const struct ui_start *s, char **cause)
 {
 	struct wiz w;
+	enum engine_tx tx;
+	char *txcause = NULL;
 	size_t i;
 	int rc;
 
@@ -94,6 +98,16 @@ ui_run(const struct ui_start *s, char **cause)
 		return 1;
 	}
 	ui_push(&w, &scr_main_ops, NULL);
+	/* an open transaction comes first: resume, verify or undo it */
+	tx = ENGINE_TX_NONE;
+	if (engine_tx_state(s->root, s->host, &tx, &txcause) < 0) {
+		ui_say(&w, _("the journal cannot be read: %s"), txcause);
+		free(txcause);
+		tx = ENGINE_TX_INTERRUPTED;
+	}
+	w.tx = (int)tx;
+	if (tx != ENGINE_TX_NONE)
+		scr_start_push(&w);
 	rc = ui_loop(&w);
 	ui_term_stop(&w);
 	wiz_free(&w);

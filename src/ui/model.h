@@ -153,4 +153,74 @@ void ui_model_plan_done(const struct plan *, struct ui_lines *out);
 size_t ui_model_undo(
     const struct engine_undo_file *, size_t n, struct ui_lines *out);
 
+/* ---- the device picker and the choices (model_devices.c) ---- */
+/*
+ * The picker's rows: lines, and per line the host->pci index it shows
+ * (a run of VFs: its first; (size_t)-1 for a heading) and how many
+ * functions it stands for.
+ */
+struct ui_devrows {
+	struct ui_lines lines;
+	size_t *dev;
+	size_t *count;
+};
+/*
+ * IOMMU groups as a tree (flat with a note while there are none), VF runs
+ * as one row; the chosen devices (OK, FAIL when blocked), what goes along
+ * and their siblings (SIBLING) and the devices the host needs (BLOCKER)
+ * marked from res's verdicts of the chosen devices.
+ */
+void ui_model_devices(const struct host *, const struct check_result *res,
+    const struct choices *, struct ui_devrows *out);
+void ui_devrows_free(struct ui_devrows *);
+/* The verdict on host device dev in res, or NULL. */
+const struct verdict *ui_verdict_of(const struct check_result *, size_t dev);
+/* A verdict: the device, modes, what goes along, siblings, blockers. */
+void ui_model_verdict(const struct host *, const struct choices *,
+    const struct verdict *, struct ui_lines *out);
+/*
+ * The devices among v's own, its companions and siblings whose block only
+ * the guard holds (a typed confirmation lifts each); returns the count.
+ */
+size_t ui_model_guarded(const struct host *, const struct choices *,
+    const struct verdict *, const struct pci_device **out, size_t max);
+/* True when the choices hold "key=value". */
+bool ui_choices_has(const struct choices *, const char *key, const char *value);
+/* Remove "key=value" items (value NULL: every key= item); the count. */
+size_t ui_choices_remove(struct choices *, const char *key, const char *value);
+/* Replace every key= item by one "key=value" (value NULL: remove). */
+void ui_choices_set(struct choices *, const char *key, const char *value);
+
+/* ---- the mode and VM choice (model_choice.c) ---- */
+enum ui_choice_kind {
+	UI_CHOICE_NONE = 0,   /* a heading or a line to read */
+	UI_CHOICE_MODE,	      /* value: "legacy-igd" */
+	UI_CHOICE_VM,	      /* value: "100" */
+	UI_CHOICE_NO_VM,      /* no VM: the plan says how to create one */
+	UI_CHOICE_MDEV,	      /* value: "i915-GVTg_V5_4" */
+	UI_CHOICE_MDEV_TYPED, /* type a GVT-g type name */
+	UI_CHOICE_ROMFILE,    /* type the option ROM's name (OVMF) */
+};
+/* The choice screen's rows: lines, and per line what Enter chooses. */
+struct ui_choicerows {
+	struct ui_lines lines;
+	enum ui_choice_kind *kind;
+	char **value;
+	bool *usable; /* false: shown, not choosable (a running VM) */
+};
+/*
+ * The modes v offers (recommended first; v NULL: a device comes first),
+ * the VMs and "no VM", the GVT-g types with mode=gvt-g, the option ROM
+ * for legacy IGD on an OVMF VM; the current choices marked OK.
+ */
+void ui_model_choice(const struct host *, const struct verdict *v,
+    const struct choices *, struct ui_choicerows *out);
+void ui_choicerows_free(struct ui_choicerows *);
+/* One paragraph: what a mode does and needs (translated). */
+const char *ui_mode_explanation(enum vw_mode);
+/* What row means for this device: the mode's why, a VM's state. */
+void ui_model_choice_explain(const struct host *, const struct verdict *v,
+    const struct choices *, const struct ui_choicerows *, size_t row,
+    struct ui_lines *out);
+
 #endif

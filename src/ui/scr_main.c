@@ -115,7 +115,11 @@ main_key(struct wiz *w, struct ui_screen *s, wint_t key, bool fn)
 	struct main_scr *m = s->data;
 
 	if ((fn && key == KEY_ENTER) || (!fn && (key == '\r' || key == '\n'))) {
-		if (m->shown == UI_STEP_REBOOT)
+		if (m->shown == UI_STEP_DEVICES)
+			scr_devices_push(w);
+		else if (m->shown == UI_STEP_VM)
+			scr_choice_push(w);
+		else if (m->shown == UI_STEP_REBOOT)
 			main_review(w);
 		else if (m->shown + 1 < UI_STEP__COUNT)
 			rebuild(w, m, m->shown + 1);

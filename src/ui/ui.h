@@ -246,5 +246,9 @@ void scr_undo_push(struct wiz *);
 char *ui_elapsed(const struct timespec *start);
 /* The exit code of an engine outcome, as the commands return it. */
 int ui_outcome_exit(int outcome);
+/* The device picker: IOMMU groups, Space chooses, / filters. */
+void scr_devices_push(struct wiz *);
+/* The mode, the VM, the GVT-g type or option ROM of the chosen device. */
+void scr_choice_push(struct wiz *);
 
 #endif

@@ -62,4 +62,26 @@ bool root_exists(const struct root *, const char *path);
 int root_listdir(
     const struct root *, const char *path, char ***names, size_t *n);
 
+/*
+ * Calls on a directory held open: root_opendir opens one inside the root
+ * (O_RDONLY, usable for reading and listing), and the *_in calls take that
+ * fd with the directory's path and one entry name. A name is resolved below
+ * the fd with one openat2(RESOLVE_BENEATH); a link leading out of the
+ * directory (absolute, or ".." above it) is resolved inside the root from
+ * "<dirpath>/<name>" as root_openat would. For probes that read many
+ * attributes of one sysfs directory without a path walk per attribute.
+ */
+int root_opendir(const struct root *, const char *path);
+int root_openat_in(const struct root *, int dirfd, const char *dirpath,
+    const char *name, int flags);
+int root_read_in(const struct root *, int dirfd, const char *dirpath,
+    const char *name, char **out, size_t *len);
+int root_read_line_in(const struct root *, int dirfd, const char *dirpath,
+    const char *name, char **out);
+/* readlink(2) of the entry itself (its own target, never followed). */
+int root_readlink_in(
+    const struct root *, int dirfd, const char *name, char **out);
+/* The entries of the held directory itself, sorted, as root_listdir. */
+int root_listdir_fd(const struct root *, int dirfd, char ***names, size_t *n);
+
 #endif

@@ -265,16 +265,13 @@ open_parent(const struct root *r, const char *path, const char **base)
 	return fd;
 }
 
-int
-root_read(const struct root *r, const char *path, char **out, size_t *len)
+/* Read what fd holds into a NUL-terminated buffer; closes fd. */
+static int
+read_fd(int fd, char **out, size_t *len)
 {
 	size_t cap = 4096, used = 0;
 	char *buf;
-	int fd;
 
-	fd = root_openat(r, path, O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t n;
@@ -305,6 +302,16 @@ root_read(const struct root *r, const char *path, char **out, size_t *len)
 	if (len != NULL)
 		*len = used;
 	return 0;
+}
+
+int
+root_read(const struct root *r, const char *path, char **out, size_t *len)
+{
+	int fd = root_openat(r, path, O_RDONLY, 0);
+
+	if (fd < 0)
+		return fd;
+	return read_fd(fd, out, len);
 }
 
 int
@@ -410,18 +417,15 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-root_listdir(const struct root *r, const char *path, char ***names, size_t *n)
+/* List and close an open directory fd, sorted, without "." and "..". */
+static int
+listdir_fd(int fd, char ***names, size_t *n)
 {
 	struct dirent *de;
 	char **v = NULL;
 	size_t count = 0;
 	DIR *d;
-	int fd;
 
-	fd = root_openat(r, path, O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd;
 	d = fdopendir(fd);
 	if (d == NULL) {
 		int err = -errno;
@@ -440,4 +444,104 @@ root_listdir(const struct root *r, const char *path, char ***names, size_t *n)
 	*names = v;
 	*n = count;
 	return 0;
+}
+
+int
+root_listdir(const struct root *r, const char *path, char ***names, size_t *n)
+{
+	int fd = root_openat(r, path, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		return fd;
+	return listdir_fd(fd, names, n);
+}
+
+int
+root_opendir(const struct root *r, const char *path)
+{
+	return root_openat(r, path, O_RDONLY | O_DIRECTORY, 0);
+}
+
+int
+root_openat_in(const struct root *r, int dirfd, const char *dirpath,
+    const char *name, int flags)
+{
+	char *path;
+	int fd;
+
+#if defined(SYS_openat2) && defined(RESOLVE_BENEATH)
+	if (*name != '\0' && *name != '/') {
+		struct open_how how;
+
+		memset(&how, 0, sizeof how);
+		how.flags = (unsigned)flags | O_CLOEXEC;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+		if (fd >= 0)
+			return fd;
+		/* EXDEV: a link out of the directory; resolve it in the root */
+		if (errno != EXDEV && errno != ENOSYS && errno != EPERM &&
+		    errno != EAGAIN && errno != ELOOP)
+			return -errno;
+	}
+#else
+	(void)dirfd;
+#endif
+	path = xasprintf("%s/%s", dirpath, name);
+	fd = root_openat(r, path, flags, 0);
+	free(path);
+	return fd;
+}
+
+int
+root_read_in(const struct root *r, int dirfd, const char *dirpath,
+    const char *name, char **out, size_t *len)
+{
+	int fd = root_openat_in(r, dirfd, dirpath, name, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	return read_fd(fd, out, len);
+}
+
+int
+root_read_line_in(const struct root *r, int dirfd, const char *dirpath,
+    const char *name, char **out)
+{
+	int err = root_read_in(r, dirfd, dirpath, name, out, NULL);
+
+	if (err == 0)
+		str_rstrip(*out);
+	return err;
+}
+
+int
+root_readlink_in(const struct root *r, int dirfd, const char *name, char **out)
+{
+	char buf[PATH_MAX];
+	ssize_t n;
+
+	(void)r;
+	/* one component: the link itself is read, nothing is followed */
+	if (*name == '\0' || strchr(name, '/') != NULL)
+		return -EINVAL;
+	n = readlinkat(dirfd, name, buf, sizeof buf - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	*out = xstrdup(buf);
+	return 0;
+}
+
+int
+root_listdir_fd(const struct root *r, int dirfd, char ***names, size_t *n)
+{
+	int fd;
+
+	(void)r;
+	/* a fresh open description: fdopendir's offset is not dirfd's */
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return listdir_fd(fd, names, n);
 }

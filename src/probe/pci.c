@@ -9,18 +9,17 @@
  * device (or, in the scan itself, the list) and becomes a host problem
  * instead of ending the process. The handlers never print.
  */
+#include "pci_priv.h"
 #include "vfio-wizard/pci_addr.h"
-#include "vfio-wizard/host.h"
-#include "vfio-wizard/root.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <pci/pci.h>
+#include <unistd.h>
 
 /* At most this many distinct libpci warnings become problems. */
 #define PCI_MAX_WARNINGS 8
@@ -32,6 +31,7 @@ struct pci_ctx {
 	char last_warning[512];
 	unsigned n_warnings;
 	bool no_config; /* the device filled now has no config file */
+	int devices_fd; /* /sys/bus/pci/devices, held for the device links */
 };
 
 /* libpci's callbacks take no user pointer: the probe running now. */
@@ -135,79 +135,6 @@ parent_from_link(const char *target)
 	return xstrndup(prev, prev_len);
 }
 
-/* A device directory and its sorted entries, listed once. */
-struct devdir {
-	char *dir; /* "/sys/bus/pci/devices/<address>" */
-	char **names;
-	size_t n;
-};
-
-static int
-cmp_name(const void *key, const void *elem)
-{
-	return strcmp(key, *(char *const *)elem);
-}
-
-/* True when the device directory has the entry: no open for absent ones. */
-static bool
-has_entry(const struct devdir *dd, const char *name)
-{
-	return dd->n > 0 && bsearch(name, dd->names, dd->n, sizeof *dd->names,
-				cmp_name) != NULL;
-}
-
-/* Read an optional attribute of the device; NULL when absent or empty. */
-static char *
-read_attr(const struct root *r, const struct devdir *dd, const char *name)
-{
-	char *path, *s = NULL;
-
-	if (!has_entry(dd, name))
-		return NULL;
-	path = xasprintf("%s/%s", dd->dir, name);
-	if (root_read_line(r, path, &s) == 0) {
-		/* root_read's buffer is a page: keep only the text */
-		char *t = *s != '\0' ? xstrdup(s) : NULL;
-
-		free(s);
-		s = t;
-	}
-	free(path);
-	return s;
-}
-
-/* An optional decimal attribute, -1 when absent or not a number. */
-static int
-read_int_attr(const struct root *r, const struct devdir *dd, const char *name)
-{
-	char *path;
-	unsigned long v;
-	int err;
-
-	if (!has_entry(dd, name))
-		return -1;
-	path = xasprintf("%s/%s", dd->dir, name);
-	err = root_read_ulong(r, path, &v);
-	free(path);
-	return err < 0 || v > 0x7fffffff ? -1 : (int)v;
-}
-
-/* The last component of an optional link of the device, or NULL. */
-static char *
-readlink_base_attr(
-    const struct root *r, const struct devdir *dd, const char *name)
-{
-	char *path, *s = NULL;
-
-	if (!has_entry(dd, name))
-		return NULL;
-	path = xasprintf("%s/%s", dd->dir, name);
-	if (root_readlink_base(r, path, &s) < 0)
-		s = NULL;
-	free(path);
-	return s;
-}
-
 /* True when the space-separated list has the word. */
 static bool
 has_word(const char *list, const char *word)
@@ -262,9 +189,11 @@ fill_from_libpci(
 #if HAVE_DECL_PCI_FILL_SUBSYS
 	flags |= PCI_FILL_SUBSYS;
 #endif
-#if HAVE_DECL_PCI_FILL_DRIVER
-	flags |= PCI_FILL_DRIVER;
-#endif
+	/*
+	 * No PCI_FILL_DRIVER: libpci resolves the driver link with realpath()
+	 * of its absolute path, a readlink per path component; fill_from_sysfs
+	 * reads the link once relative to the device directory instead.
+	 */
 	if (config)
 		flags |= PCI_FILL_CAPS | PCI_FILL_EXT_CAPS;
 	pci_fill_info(d, (int)flags);
@@ -292,15 +221,6 @@ fill_from_libpci(
 #endif
 	if (o->subsys_vendor_id == 0xffff)
 		o->subsys_vendor_id = o->subsys_device_id = 0;
-#if HAVE_DECL_PCI_FILL_DRIVER
-	{
-		const char *drv = pci_get_string_property(d, PCI_FILL_DRIVER);
-
-		if (drv != NULL && *drv != '\0')
-			o->driver = xstrdup(drv);
-	}
-#endif
-
 	if (config) {
 		o->multifunction =
 		    (pci_read_byte(d, PCI_HEADER_TYPE) & 0x80) != 0;
@@ -334,14 +254,14 @@ fill_from_libpci(
 /* What sysfs tells beyond libpci, read through the root handle. */
 static void
 fill_from_sysfs(const struct root *r, const struct devdir *dd,
-    struct pci_device *o, bool config)
+    int ctx_devices_fd, struct pci_device *o, bool config)
 {
 	char *target, *s;
 	int v;
 
 	if (o->driver == NULL)
 		o->driver = readlink_base_attr(r, dd, "driver");
-	/* a readlink here is cheaper than libpci's realpath() of the link */
+	/* a readlinkat here is cheaper than libpci's realpath() of the link */
 	if ((s = readlink_base_attr(r, dd, "iommu_group")) != NULL) {
 		if (isdigit((unsigned char)*s))
 			o->iommu_group = atoi(s);
@@ -371,7 +291,8 @@ fill_from_sysfs(const struct root *r, const struct devdir *dd,
 		o->sriov_totalvfs = o->sriov_numvfs = -1;
 	o->physfn = readlink_base_attr(r, dd, "physfn");
 
-	if (root_readlink(r, dd->dir, &target) == 0) {
+	if (ctx_devices_fd >= 0 &&
+	    root_readlink_in(r, ctx_devices_fd, o->address, &target) == 0) {
 		o->parent = parent_from_link(target);
 		free(target);
 	}
@@ -437,6 +358,8 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 	struct host *h = ctx->host;
 	struct pci_device o;
 	struct devdir dd;
+	u8 cache[PCI_CACHE_HEAD];
+	int cache_len = 0;
 	bool config, ok;
 
 	memset(&o, 0, sizeof o);
@@ -450,14 +373,22 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 	o.sriov_totalvfs = o.sriov_numvfs = -1;
 
 	dd.dir = xasprintf("/sys/bus/pci/devices/%s", o.address);
-	if (root_listdir(r, dd.dir, &dd.names, &dd.n) < 0) {
+	dd.fd = root_opendir(r, dd.dir);
+	if (dd.fd < 0 || root_listdir_fd(r, dd.fd, &dd.names, &dd.n) < 0) {
 		dd.names = NULL;
 		dd.n = 0;
 	}
 	config = has_entry(&dd, "config");
 
 	ctx->no_config = !config;
+	if (config)
+		cache_len = read_config_head(r, &dd, cache);
+	if (cache_len > 0)
+		pci_setup_cache(d, cache, cache_len);
+	prefill_libpci(r, &dd, d);
 	ok = guarded_fill(ctx, a, d, &o, config);
+	if (cache_len > 0)
+		pci_setup_cache(d, NULL, 0);
 	ctx->no_config = false;
 	if (!ok) {
 		host_problem(
@@ -473,10 +404,12 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 			    "device '%s': no config space, caps unknown",
 			    o.address);
 		}
-		fill_from_sysfs(r, &dd, &o, config);
+		fill_from_sysfs(r, &dd, ctx->devices_fd, &o, config);
 		ARRAY_PUSH(h->pci, h->n_pci, o);
 	}
 	strv_free(dd.names, dd.n);
+	if (dd.fd >= 0)
+		close(dd.fd);
 	free(dd.dir);
 }
 
@@ -517,6 +450,7 @@ probe_pci(struct host *h, const struct root *r)
 	pci_set_param(a, (char *)"hwdb.disable", (char *)"1");
 	pci_set_name_list_path(a, xstrdup(ids), 1);
 
+	ctx.devices_fd = root_opendir(r, "/sys/bus/pci/devices");
 	if (!guarded_scan(&ctx, a)) {
 		host_problem(h, "pci", "libpci: %s", ctx.error);
 	} else {
@@ -525,6 +459,8 @@ probe_pci(struct host *h, const struct root *r)
 			probe_device(&ctx, r, a, d);
 	}
 	pci_cleanup(a);
+	if (ctx.devices_fd >= 0)
+		close(ctx.devices_fd);
 	pci_cur = prev;
 
 	if (h->n_pci > 1)

@@ -70,6 +70,10 @@ int root_listdir(
  * directory (absolute, or ".." above it) is resolved inside the root from
  * "<dirpath>/<name>" as root_openat would. For probes that read many
  * attributes of one sysfs directory without a path walk per attribute.
+ * root_read_in reads like a sysfs attribute: a read(2) that returns less
+ * than it asked for ends the file (the kernel hands an attribute over whole
+ * in one read; a regular file is short only at its end), so a small file
+ * costs one read instead of two. Not for procfs seq files.
  */
 int root_opendir(const struct root *, const char *path);
 int root_openat_in(const struct root *, int dirfd, const char *dirpath,
@@ -78,6 +82,12 @@ int root_read_in(const struct root *, int dirfd, const char *dirpath,
     const char *name, char **out, size_t *len);
 int root_read_line_in(const struct root *, int dirfd, const char *dirpath,
     const char *name, char **out);
+/* The entries of a directory below the held one, sorted. */
+int root_listdir_in(const struct root *, int dirfd, const char *dirpath,
+    const char *name, char ***names, size_t *n);
+/* lstat(2) of one entry of the held directory (never followed). */
+int root_lstat_in(
+    const struct root *, int dirfd, const char *name, struct stat *);
 /* readlink(2) of the entry itself (its own target, never followed). */
 int root_readlink_in(
     const struct root *, int dirfd, const char *name, char **out);

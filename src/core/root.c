@@ -265,9 +265,12 @@ open_parent(const struct root *r, const char *path, const char **base)
 	return fd;
 }
 
-/* Read what fd holds into a NUL-terminated buffer; closes fd. */
+/*
+ * Read what fd holds into a NUL-terminated buffer; closes fd. With
+ * short_ends, a read(2) shorter than asked for ends it (sysfs attributes).
+ */
 static int
-read_fd(int fd, char **out, size_t *len)
+read_fd(int fd, bool short_ends, char **out, size_t *len)
 {
 	size_t cap = 4096, used = 0;
 	char *buf;
@@ -292,6 +295,8 @@ read_fd(int fd, char **out, size_t *len)
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		if (short_ends && (size_t)n < cap - (used - (size_t)n) - 1)
+			break;
 	}
 	close(fd);
 	buf[used] = '\0';
@@ -311,7 +316,7 @@ root_read(const struct root *r, const char *path, char **out, size_t *len)
 
 	if (fd < 0)
 		return fd;
-	return read_fd(fd, out, len);
+	return read_fd(fd, false, out, len);
 }
 
 int
@@ -501,7 +506,7 @@ root_read_in(const struct root *r, int dirfd, const char *dirpath,
 
 	if (fd < 0)
 		return fd;
-	return read_fd(fd, out, len);
+	return read_fd(fd, true, out, len);
 }
 
 int
@@ -531,6 +536,28 @@ root_readlink_in(const struct root *r, int dirfd, const char *name, char **out)
 	buf[n] = '\0';
 	*out = xstrdup(buf);
 	return 0;
+}
+
+int
+root_listdir_in(const struct root *r, int dirfd, const char *dirpath,
+    const char *name, char ***names, size_t *n)
+{
+	int fd =
+	    root_openat_in(r, dirfd, dirpath, name, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0)
+		return fd;
+	return listdir_fd(fd, names, n);
+}
+
+int
+root_lstat_in(
+    const struct root *r, int dirfd, const char *name, struct stat *st)
+{
+	(void)r;
+	if (*name == '\0' || strchr(name, '/') != NULL)
+		return -EINVAL;
+	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 int

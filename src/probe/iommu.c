@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define GROUPS_DIR "/sys/kernel/iommu_groups"
 
 /* Parse a group directory name: a non-negative decimal number, or -1. */
 static int
@@ -47,26 +50,31 @@ cmp_index(const void *a, const void *b)
 	return *x < *y ? -1 : *x > *y;
 }
 
-/* Read one group: its type and its member devices. */
+/*
+ * Read one group: its type and its member devices, both relative to the
+ * held /sys/kernel/iommu_groups directory (gfd).
+ */
 static void
-probe_group(struct host *h, const struct root *r, const char *name,
+probe_group(struct host *h, const struct root *r, int gfd, const char *name,
     struct iommu_group *g)
 {
 	char *path, *type, **devs;
 	size_t n, i;
 	int err;
 
-	path = xasprintf("/sys/kernel/iommu_groups/%s/type", name);
-	if (root_read_line(r, path, &type) == 0) {
+	path = xasprintf("%s/type", name);
+	if (root_read_line_in(r, gfd, GROUPS_DIR, path, &type) == 0) {
 		/* keep the text, not root_read's page-sized buffer */
 		g->type = *type != '\0' ? xstrdup(type) : NULL;
 		free(type);
 	}
 	free(path);
 
-	path = xasprintf("/sys/kernel/iommu_groups/%s/devices", name);
-	err = root_listdir(r, path, &devs, &n);
+	path = xasprintf("%s/devices", name);
+	err = root_listdir_in(r, gfd, GROUPS_DIR, path, &devs, &n);
 	if (err < 0) {
+		free(path);
+		path = xasprintf(GROUPS_DIR "/%s/devices", name);
 		host_problem(
 		    h, "iommu", "cannot list '%s': %s", path, strerror(-err));
 		free(path);
@@ -152,7 +160,7 @@ probe_iommu(struct host *h, const struct root *r)
 	struct host_iommu *io = &h->iommu;
 	char **names;
 	size_t n, i;
-	int err;
+	int err, gfd;
 
 	err = root_listdir(r, "/sys/class/iommu", &names, &n);
 	if (err == 0) {
@@ -164,8 +172,11 @@ probe_iommu(struct host *h, const struct root *r)
 	io->active = io->n_units > 0;
 	probe_dev_vfio(h, r);
 
-	err = root_listdir(r, "/sys/kernel/iommu_groups", &names, &n);
+	gfd = root_opendir(r, GROUPS_DIR);
+	err = gfd < 0 ? gfd : root_listdir_fd(r, gfd, &names, &n);
 	if (err < 0) {
+		if (gfd >= 0)
+			close(gfd);
 		if (err != -ENOENT)
 			host_problem(h, "iommu",
 			    "cannot list '/sys/kernel/iommu_groups': %s",
@@ -179,10 +190,11 @@ probe_iommu(struct host *h, const struct root *r)
 		g.id = group_id(names[i]);
 		if (g.id < 0)
 			continue;
-		probe_group(h, r, names[i], &g);
+		probe_group(h, r, gfd, names[i], &g);
 		ARRAY_PUSH(io->groups, io->n_groups, g);
 	}
 	strv_free(names, n);
+	close(gfd);
 	if (io->n_groups > 1)
 		qsort(io->groups, io->n_groups, sizeof *io->groups, cmp_groups);
 	if (!io->active && io->n_groups > 0)

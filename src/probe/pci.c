@@ -374,15 +374,9 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 
 	dd.dir = xasprintf("/sys/bus/pci/devices/%s", o.address);
 	dd.fd = root_opendir(r, dd.dir);
-	if (dd.fd < 0 || root_listdir_fd(r, dd.fd, &dd.names, &dd.n) < 0) {
-		dd.names = NULL;
-		dd.n = 0;
-	}
-	config = has_entry(&dd, "config");
+	config = read_config_head(r, &dd, cache, &cache_len);
 
 	ctx->no_config = !config;
-	if (config)
-		cache_len = read_config_head(r, &dd, cache);
 	if (cache_len > 0)
 		pci_setup_cache(d, cache, cache_len);
 	prefill_libpci(r, &dd, d);
@@ -407,7 +401,6 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 		fill_from_sysfs(r, &dd, ctx->devices_fd, &o, config);
 		ARRAY_PUSH(h->pci, h->n_pci, o);
 	}
-	strv_free(dd.names, dd.n);
 	if (dd.fd >= 0)
 		close(dd.fd);
 	free(dd.dir);

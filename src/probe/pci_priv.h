@@ -15,22 +15,20 @@
 /* The config bytes read ahead for libpci's cache: the standard header. */
 #define PCI_CACHE_HEAD 256
 
-/* A device directory and its sorted entries, listed once. */
+/* A device directory, held open while the device is probed. */
 struct devdir {
 	char *dir; /* "/sys/bus/pci/devices/<address>" */
 	int fd;	   /* dir, held open: attributes are read relative to it */
-	char **names;
-	size_t n;
 };
 
-bool has_entry(const struct devdir *dd, const char *name);
 char *read_attr(
     const struct root *r, const struct devdir *dd, const char *name);
 int read_int_attr(
     const struct root *r, const struct devdir *dd, const char *name);
 char *readlink_base_attr(
     const struct root *r, const struct devdir *dd, const char *name);
-int read_config_head(const struct root *r, const struct devdir *dd, u8 *buf);
+bool read_config_head(
+    const struct root *r, const struct devdir *dd, u8 *buf, int *len);
 unsigned prefill_libpci(
     const struct root *r, const struct devdir *dd, struct pci_dev *d);
 

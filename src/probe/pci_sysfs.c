@@ -2,9 +2,10 @@
  * pci_sysfs.c: a PCI device's sysfs directory, held open while the device is
  * probed. Attributes and links are read relative to its fd (one openat2 or
  * readlinkat each, no path walk through /sys/bus/pci/devices/<address> per
- * attribute), the config header is read ahead once for libpci's cache, and
- * the identity fields libpci's sysfs method would read by absolute path are
- * filled in ahead of pci_fill_info() with the same parsing.
+ * attribute; the directory is not listed, an absent entry is one ENOENT), the
+ * config header is read ahead once for libpci's cache, and the identity fields
+ * libpci's sysfs method would read by absolute path are filled in ahead of
+ * pci_fill_info() with the same parsing.
  */
 #include "pci_priv.h"
 
@@ -14,27 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static int
-cmp_name(const void *key, const void *elem)
-{
-	return strcmp(key, *(char *const *)elem);
-}
-
-/* True when the device directory has the entry: no open for absent ones. */
-bool
-has_entry(const struct devdir *dd, const char *name)
-{
-	return dd->n > 0 && bsearch(name, dd->names, dd->n, sizeof *dd->names,
-				cmp_name) != NULL;
-}
-
 /* Read an optional attribute of the device; NULL when absent or empty. */
 char *
 read_attr(const struct root *r, const struct devdir *dd, const char *name)
 {
 	char *s = NULL;
 
-	if (!has_entry(dd, name))
+	if (dd->fd < 0)
 		return NULL;
 	if (root_read_line_in(r, dd->fd, dd->dir, name, &s) == 0) {
 		/* root_read's buffer is a page: keep only the text */
@@ -54,7 +41,7 @@ read_int_attr(const struct root *r, const struct devdir *dd, const char *name)
 	unsigned long v;
 	int err;
 
-	if (!has_entry(dd, name))
+	if (dd->fd < 0)
 		return -1;
 	/* as root_read_ulong: decimal or 0x-hex, nothing after it */
 	err = root_read_line_in(r, dd->fd, dd->dir, name, &s);
@@ -75,7 +62,7 @@ readlink_base_attr(
 {
 	char *target, *slash, *s;
 
-	if (!has_entry(dd, name))
+	if (dd->fd < 0)
 		return NULL;
 	if (root_readlink_in(r, dd->fd, name, &target) < 0)
 		return NULL;
@@ -87,29 +74,36 @@ readlink_base_attr(
 }
 
 /*
- * Read the standard config header (256 bytes) with one pread, for libpci's
- * cache (pci_setup_cache): the capability walk then costs no read(2) each.
- * Extended capabilities beyond it are still read by libpci as it needs
- * them; the whole 4 KiB is not read, as that costs a real device 1,024
- * config cycles. Returns the bytes read, 0 on any failure (libpci then
- * reads the file itself, with its own warnings).
+ * Whether the device has a config file, and its standard header (256 bytes)
+ * read with one pread for libpci's cache (pci_setup_cache): the capability
+ * walk then costs no read(2) each. Extended capabilities beyond it are read
+ * by libpci as it needs them; the whole 4 KiB is not read, as that costs a
+ * real device 1,024 config cycles. *len is 0 when nothing could be read
+ * (libpci then reads the file itself, with its own warnings).
  */
-int
-read_config_head(const struct root *r, const struct devdir *dd, u8 *buf)
+bool
+read_config_head(
+    const struct root *r, const struct devdir *dd, u8 *buf, int *len)
 {
+	struct stat st;
 	ssize_t n;
 	int fd;
 
+	*len = 0;
 	if (dd->fd < 0)
-		return 0;
+		return false;
 	fd = root_openat_in(r, dd->fd, dd->dir, "config", O_RDONLY);
 	if (fd < 0)
-		return 0;
+		/* a dangling or unreadable entry is a config file libpci tries
+		 */
+		return fd != -ENOENT ||
+		       root_lstat_in(r, dd->fd, "config", &st) == 0;
 	do
 		n = pread(fd, buf, PCI_CACHE_HEAD, 0);
 	while (n < 0 && errno == EINTR);
 	close(fd);
-	return n > 0 ? (int)n : 0;
+	*len = n > 0 ? (int)n : 0;
+	return true;
 }
 
 /*
@@ -124,8 +118,7 @@ read_id_attr(
 	char *s, *end;
 	long v;
 
-	if (!has_entry(dd, name) ||
-	    root_read_line_in(r, dd->fd, dd->dir, name, &s) < 0)
+	if (root_read_line_in(r, dd->fd, dd->dir, name, &s) < 0)
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 0);

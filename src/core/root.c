@@ -10,10 +10,10 @@
 #include "vfio-wizard/root.h"
 #include "vfio-wizard/strbuf.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -422,28 +422,54 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* List and close an open directory fd, sorted, without "." and "..". */
+/* The kernel's struct linux_dirent64, as getdents64(2) fills it. */
+struct vw_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * List and close an open directory fd, sorted, without "." and "..".
+ * getdents64(2) straight into a buffer: fdopendir's fcntl and fstat cost
+ * two more calls per directory, which adds up over 4,096 IOMMU groups.
+ */
 static int
 listdir_fd(int fd, char ***names, size_t *n)
 {
-	struct dirent *de;
+	char buf[16384] __attribute__((aligned(8)));
 	char **v = NULL;
 	size_t count = 0;
-	DIR *d;
 
-	d = fdopendir(fd);
-	if (d == NULL) {
-		int err = -errno;
-		close(fd);
-		return err;
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		long pos = 0;
+
+		if (got < 0) {
+			int err = -errno;
+
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			strv_free(v, count);
+			return err;
+		}
+		if (got == 0)
+			break;
+		while (pos < got) {
+			const struct vw_dirent64 *de =
+			    (const struct vw_dirent64 *)(buf + pos);
+
+			pos += de->d_reclen;
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			ARRAY_PUSH(v, count, xstrdup(de->d_name));
+		}
 	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		ARRAY_PUSH(v, count, xstrdup(de->d_name));
-	}
-	closedir(d);
+	close(fd);
 	if (count > 1)
 		qsort(v, count, sizeof *v, cmp_names);
 	*names = v;

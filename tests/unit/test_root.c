@@ -115,6 +115,76 @@ test_listdir_and_stat(void **state)
 	root_free(r);
 }
 
+/*
+ * The calls on a held directory: names below it in one step, links leading
+ * out of it (absolute, "..") resolved inside the root, never outside.
+ */
+static void
+test_held_directory(void **state)
+{
+	const char *dev = "/sys/bus/pci/devices/0000:00:02.0";
+	struct root *r;
+	struct stat st;
+	char **names, *s, big[6000];
+	size_t n, len;
+	int dfd, fd;
+
+	fx_write(*state, "/sys/devices/pci0000:00/0000:00:02.0/sub/a", "1\n");
+	/* an attribute pointing out of the device, absolute and by ".." */
+	fx_symlink(*state, "/sys/devices/pci0000:00/0000:00:02.0/abs",
+	    "/etc/hostname");
+	fx_symlink(*state, "/sys/devices/pci0000:00/0000:00:02.0/up",
+	    "../../../../../../../etc/hostname");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	fx_write(*state, "/sys/devices/pci0000:00/0000:00:02.0/big", "%s", big);
+
+	assert_int_equal(root_open(*state, &r), 0);
+	dfd = root_opendir(r, dev);
+	assert_true(dfd >= 0);
+	assert_int_equal(root_read_line_in(r, dfd, dev, "vendor", &s), 0);
+	assert_string_equal(s, "0x8086");
+	free(s);
+	assert_int_equal(root_read_line_in(r, dfd, dev, "abs", &s), 0);
+	assert_string_equal(s, "pve1");
+	free(s);
+	assert_int_equal(root_read_line_in(r, dfd, dev, "up", &s), 0);
+	assert_string_equal(s, "pve1");
+	free(s);
+	/* a file longer than one read is read whole */
+	assert_int_equal(root_read_in(r, dfd, dev, "big", &s, &len), 0);
+	assert_int_equal(len, sizeof big - 1);
+	free(s);
+	assert_int_equal(root_read_in(r, dfd, dev, "nope", &s, NULL), -ENOENT);
+	fd = root_openat_in(r, dfd, dev, "sub/a", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+
+	assert_int_equal(root_readlink_in(r, dfd, "driver", &s), 0);
+	assert_string_equal(s, "../../../bus/pci/drivers/i915");
+	free(s);
+	assert_int_equal(root_readlink_in(r, dfd, "sub/a", &s), -EINVAL);
+	assert_int_equal(root_readlink_in(r, dfd, "vendor", &s), -EINVAL);
+	assert_int_equal(root_lstat_in(r, dfd, "driver", &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(root_lstat_in(r, dfd, "nope", &st), -ENOENT);
+
+	assert_int_equal(root_listdir_in(r, dfd, dev, "sub", &names, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "a");
+	strv_free(names, n);
+	/* twice: each listing starts at the beginning */
+	assert_int_equal(root_listdir_fd(r, dfd, &names, &n), 0);
+	assert_int_equal(n, 6);
+	assert_string_equal(names[0], "abs");
+	strv_free(names, n);
+	assert_int_equal(root_listdir_fd(r, dfd, &names, &n), 0);
+	assert_int_equal(n, 6);
+	strv_free(names, n);
+	close(dfd);
+	root_free(r);
+}
+
 int
 main(void)
 {
@@ -124,6 +194,8 @@ main(void)
 		test_never_escapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_listdir_and_stat, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_held_directory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

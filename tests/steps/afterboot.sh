@@ -14,55 +14,13 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
-
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-sim=$(tw_abs "$top_builddir/tests/tools/reboot-sim")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR VFIO_WIZARD_TEST_STEPS
+. "$top_srcdir/tests/lib/scenario.sh"
 
 [ -x "$sim" ] || tap_bail "$sim is not built"
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-afterboot.XXXXXX") || tap_bail mktemp
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
+sc_setup afterboot
 
 root=$work/root
 devices="--device 00:02.0 --device 00:03.0"
-
-# run OUT PROG ARGS...: PROG under the tripwire on $root; stdout+stderr to
-# $work/OUT, the exit status in $status.
-run() {
-	r_out=$work/$1
-	shift
-	tw_run "$root" "$@" >"$r_out" 2>&1 </dev/null
-	r_rc=$?
-	status=$tw_status
-	if [ "$r_rc" -eq 99 ]; then
-		tap_not_ok "$name: tripwire: $* stayed inside the root"
-		tap_diag_file "$r_out"
-	fi
-}
-
-wiz() {
-	w_out=$1
-	shift
-	run "$w_out" "$wizard" --root "$root" "$@"
-}
-
-expect_status() {
-	if [ "$status" -eq "$1" ]; then
-		tap_ok "$name: $2 (exit $1)"
-	else
-		tap_not_ok "$name: $2 (exit $1, got $status)"
-		tap_diag_file "$work/$3"
-	fi
-}
 
 # says FILE DESC TEXT: ok when FILE holds TEXT (a fixed string).
 says() {

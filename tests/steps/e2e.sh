@@ -54,53 +54,19 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
-
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-sim=$(tw_abs "$top_builddir/tests/tools/reboot-sim")
-golden=$(tw_abs "$top_srcdir/tests/steps/golden")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR VFIO_WIZARD_TEST_STEPS
+. "$top_srcdir/tests/lib/scenario.sh"
 
 [ -x "$sim" ] || tap_bail "$sim is not built"
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-e2e.XXXXXX") || tap_bail mktemp
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
+sc_setup e2e
 
 # The boot id of the simulated reboot, fixed for reproducible trees.
 newboot=6a1d0c7e-5b2f-4e83-9d41-0c7f3e2a9b15
 
-# wiz OUT ARGS...: the wizard on $root under the tripwire; stdout+stderr
-# to OUT, the exit status in $status.
-wiz() {
-	w_out=$1
-	shift
-	tw_run "$root" "$wizard" --root "$root" "$@" >"$w_out" 2>&1 </dev/null
-	w_rc=$?
-	status=$tw_status
-	if [ "$w_rc" -eq 99 ]; then
-		tap_not_ok "$name: tripwire: $* stayed inside the root"
-		tap_diag_file "$w_out"
-	fi
-}
-
 # rsim OUT ARGS...: reboot-sim on $root under the tripwire, as wiz.
 rsim() {
-	r_out=$1
+	r_name=$1
 	shift
-	tw_run "$root" "$sim" "$@" "$root" >"$r_out" 2>&1 </dev/null
-	r_rc=$?
-	status=$tw_status
-	if [ "$r_rc" -eq 99 ]; then
-		tap_not_ok "$name: tripwire: reboot-sim stayed inside the root"
-		tap_diag_file "$r_out"
-	fi
+	run "$r_name" "$sim" "$@" "$root"
 }
 
 # golden FILE DESC: compare $work/FILE with golden/e2e-$name.FILE
@@ -109,15 +75,6 @@ golden() {
 		cp "$work/$1" "$golden/e2e-$name.$1"
 	fi
 	tap_same_file "$golden/e2e-$name.$1" "$work/$1" "$name: $2"
-}
-
-expect_status() {
-	if [ "$status" -eq "$1" ]; then
-		tap_ok "$name: $2 (exit $1)"
-	else
-		tap_not_ok "$name: $2 (exit $1, got $status)"
-		tap_diag_file "$3"
-	fi
 }
 
 # ok_if DESC CMD...: ok when CMD succeeds.
@@ -141,13 +98,6 @@ verdicts() {
 		fail && /^         (evidence|next):/ { print; next }
 		{ fail = 0 }
 		/^Summary:/ { print }'
-}
-
-# The tree's files as a diff against the pristine copy: what apply wrote.
-tree_diff() {
-	(cd "$work" && diff -ruN --no-dereference \
-		-x vfio-wizard -x vfio-wizard-fake-commands.log -x lock \
-		pristine root) | sed -e 's/^\(---\|+++\) \([^\t]*\)\t.*/\1 \2/'
 }
 
 # The manifest of the files the wizard may write: all but the kernel's

@@ -15,50 +15,15 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
+. "$top_srcdir/tests/lib/scenario.sh"
 
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR VFIO_WIZARD_TEST_STEPS
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-guardlift.XXXXXX") || tap_bail mktemp
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
+sc_setup guardlift
 root=$work/root
 
 sata='take 0000:01:00.1 from the host'
 nic1='take 0000:04:00.0 from the host'
 nic2='take 0000:05:00.0 from the host'
 typo='take 0000:05:00.0 from teh host'
-
-# wiz OUT ARGS...: the wizard on $root under the tripwire; stdout+stderr
-# to OUT, the exit status in $status.
-wiz() {
-	w_out=$1
-	shift
-	tw_run "$root" "$wizard" --root "$root" "$@" >"$w_out" 2>&1 </dev/null
-	w_rc=$?
-	status=$tw_status
-	if [ "$w_rc" -eq 99 ]; then
-		tap_not_ok "$name: tripwire: $* stayed inside the root"
-		tap_diag_file "$w_out"
-	fi
-}
-
-expect_status() {
-	if [ "$status" -eq "$1" ]; then
-		tap_ok "$name: $2 (exit $1)"
-	else
-		tap_not_ok "$name: $2 (exit $1, got $status)"
-		tap_diag_file "$3"
-	fi
-}
 
 # has FILE TEXT DESC: FILE holds TEXT (a fixed string).
 has() {

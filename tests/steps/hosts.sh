@@ -16,36 +16,9 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
+. "$top_srcdir/tests/lib/scenario.sh"
 
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-golden=$(tw_abs "$top_srcdir/tests/steps/golden")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR VFIO_WIZARD_TEST_STEPS
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-steps.XXXXXX") || tap_bail mktemp
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
-
-# wiz OUT ARGS...: the wizard on $root under the tripwire; stdout+stderr
-# to OUT, the exit status in $status.
-wiz() {
-	w_out=$1
-	shift
-	tw_run "$root" "$wizard" --root "$root" "$@" >"$w_out" 2>&1 </dev/null
-	w_rc=$?
-	status=$tw_status
-	if [ "$w_rc" -eq 99 ]; then
-		tap_not_ok "$name: tripwire: $* stayed inside the root"
-		tap_diag_file "$w_out"
-	fi
-}
+sc_setup steps
 
 # golden FILE DESC: compare $work/FILE with golden/$name.FILE
 golden() {
@@ -53,22 +26,6 @@ golden() {
 		cp "$work/$1" "$golden/$name.$1"
 	fi
 	tap_same_file "$golden/$name.$1" "$work/$1" "$name: $2"
-}
-
-expect_status() {
-	if [ "$status" -eq "$1" ]; then
-		tap_ok "$name: $2 (exit $1)"
-	else
-		tap_not_ok "$name: $2 (exit $1, got $status)"
-		tap_diag_file "$3"
-	fi
-}
-
-# The tree's files as a diff against the pristine copy: what apply wrote.
-tree_diff() {
-	(cd "$work" && diff -ruN --no-dereference \
-		-x vfio-wizard -x vfio-wizard-fake-commands.log -x lock \
-		pristine root) | sed -e 's/^\(---\|+++\) \([^\t]*\)\t.*/\1 \2/'
 }
 
 # scenario NAME HOST ARGS...: plan, apply, re-plan, undo.

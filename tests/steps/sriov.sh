@@ -11,53 +11,12 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/lib/tree.sh"
+. "$top_srcdir/tests/lib/scenario.sh"
 
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-sim=$(tw_abs "$top_builddir/tests/tools/reboot-sim")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR VFIO_WIZARD_TEST_STEPS
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-sriov.XXXXXX") || tap_bail mktemp
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
+sc_setup sriov
 root=$work/root
 pf=0000:00:02.0
 attr=devices/pci0000:00/$pf/sriov_numvfs
-
-# run OUT PROGRAM ARGS...: under the tripwire on $root; $status is set.
-run() {
-	r_out=$1
-	shift
-	tw_run "$root" "$@" >"$r_out" 2>&1 </dev/null
-	r_rc=$?
-	status=$tw_status
-	if [ "$r_rc" -eq 99 ]; then
-		tap_not_ok "tripwire: $* stayed inside the root"
-		tap_diag_file "$r_out"
-	fi
-}
-
-wiz() {
-	w_out=$1
-	shift
-	run "$w_out" "$wizard" --root "$root" "$@"
-}
-
-expect_status() {
-	if [ "$status" -eq "$1" ]; then
-		tap_ok "$2 (exit $1)"
-	else
-		tap_not_ok "$2 (exit $1, got $status)"
-		tap_diag_file "$3"
-	fi
-}
 
 # check DESC COMMAND...: ok when the command succeeds.
 check() {

@@ -15,45 +15,13 @@ set -u
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
-tui_need_tmux
-top_srcdir=$(tw_abs "$top_srcdir")
-top_builddir=$(tw_abs "$top_builddir")
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$top_srcdir/data}
-export VFIO_WIZARD_DATADIR
-unset LANG LC_ALL LC_MESSAGES LANGUAGE VFIO_WIZARD_LOCALEDIR NO_COLOR \
-	VFIO_WIZARD_TEST_STEPS
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-tui.XXXXXX") || tap_bail mktemp
-work=$(cd "$work" && pwd -P)
-trap 'tui_stop; rm -rf "$work"' EXIT
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
-TMUX_TMPDIR=$work
-export TMUX_TMPDIR
-tui_dir=$work/tui
+tui_setup
 
 for h in i7-4770-pve8 shared-group-sata; do
 	LC_ALL=C "$top_builddir/vfio-wizard" replay \
 		"$top_srcdir/tests/hosts/$h.yaml" "$work/$h" >"$work/replay.out" 2>&1 ||
 		tap_bail "replay of $h failed: $(cat "$work/replay.out")"
 done
-
-check() {
-	c_desc=$1
-	shift
-	if "$@"; then
-		tap_ok "$c_desc"
-	else
-		tap_not_ok "$c_desc"
-	fi
-}
-
-shows() {
-	for s_t in "$@"; do
-		tui_wait "$s_t" 10 || return 1
-	done
-}
 
 hides() {
 	for h_t in "$@"; do

@@ -20,23 +20,7 @@ set -u
 . "$top_srcdir/tests/lib/tree.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
-tui_need_tmux
-top_srcdir=$(tw_abs "$top_srcdir")
-top_builddir=$(tw_abs "$top_builddir")
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$top_srcdir/data}
-export VFIO_WIZARD_DATADIR
-unset LANG LC_ALL LC_MESSAGES LANGUAGE VFIO_WIZARD_LOCALEDIR NO_COLOR \
-	VFIO_WIZARD_TEST_STEPS
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-tui.XXXXXX") || tap_bail mktemp
-work=$(cd "$work" && pwd -P)
-trap 'tui_stop; rm -rf "$work"' EXIT
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
-TMUX_TMPDIR=$work
-export TMUX_TMPDIR
-tui_dir=$work/tui
+tui_setup
 root=$work/root
 sim=$(tw_abs "$top_builddir/tests/tools/reboot-sim")
 
@@ -46,22 +30,6 @@ replay() {
 	LC_ALL=C "$top_builddir/vfio-wizard" replay \
 		"$top_srcdir/tests/hosts/$1.yaml" "$2" >"$work/replay.out" 2>&1 ||
 		tap_bail "replay of $1 failed: $(cat "$work/replay.out")"
-}
-
-check() {
-	c_desc=$1
-	shift
-	if "$@"; then
-		tap_ok "$c_desc"
-	else
-		tap_not_ok "$c_desc"
-	fi
-}
-
-shows() {
-	for s_t in "$@"; do
-		tui_wait "$s_t" 15 || return 1
-	done
 }
 
 # quit_with STATUS [QUESTION]: q, y; the wizard ends with STATUS, the

@@ -17,6 +17,13 @@
 #                          access, its log in $tui_dir/tripwire)
 #   tui_alt                "1" while the pane shows the alternate screen
 #   tui_stop               kill the session
+#   tui_setup              skip without tmux; absolute $top_srcdir and
+#                          $top_builddir, the data dir, no locale or colour
+#                          settings from outside; $work, a private directory
+#                          (removed at exit, the session killed) holding
+#                          TMPDIR, TMUX_TMPDIR and $tui_dir
+#   check DESC CMD...      ok when CMD succeeds
+#   shows TEXT...          tui_wait for each TEXT
 #
 # Needs $top_builddir, $top_srcdir and $TMPDIR (the test's own). Scripts
 # skip (exit 77 after a TAP plan of 0) when tmux is not installed.
@@ -133,4 +140,39 @@ tui_exited() {
 	done
 	tui_status=$(cat "$tui_dir/status")
 	return 0
+}
+
+tui_setup() {
+	tui_need_tmux
+	top_srcdir=$(tw_abs "$top_srcdir")
+	top_builddir=$(tw_abs "$top_builddir")
+	VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$top_srcdir/data}
+	export VFIO_WIZARD_DATADIR
+	unset LANG LC_ALL LC_MESSAGES LANGUAGE VFIO_WIZARD_LOCALEDIR NO_COLOR \
+		VFIO_WIZARD_TEST_STEPS
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vw-tui.XXXXXX") || tap_bail mktemp
+	work=$(cd "$work" && pwd -P)
+	trap 'tui_stop; rm -rf "$work"' EXIT
+	TMPDIR=$work/tmp
+	mkdir "$TMPDIR"
+	export TMPDIR
+	TMUX_TMPDIR=$work
+	export TMUX_TMPDIR
+	tui_dir=$work/tui
+}
+
+check() {
+	c_desc=$1
+	shift
+	if "$@"; then
+		tap_ok "$c_desc"
+	else
+		tap_not_ok "$c_desc"
+	fi
+}
+
+shows() {
+	for s_t in "$@"; do
+		tui_wait "$s_t" 15 || return 1
+	done
 }

@@ -14,46 +14,12 @@ set -u
 . "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
-tui_need_tmux
-top_srcdir=$(tw_abs "$top_srcdir")
-top_builddir=$(tw_abs "$top_builddir")
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$top_srcdir/data}
-export VFIO_WIZARD_DATADIR
-unset LANG LC_ALL LC_MESSAGES LANGUAGE VFIO_WIZARD_LOCALEDIR NO_COLOR \
-	VFIO_WIZARD_TEST_STEPS
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-tui.XXXXXX") || tap_bail mktemp
-work=$(cd "$work" && pwd -P)
-trap 'tui_stop; rm -rf "$work"' EXIT
-TMPDIR=$work/tmp
-mkdir "$TMPDIR"
-export TMPDIR
-TMUX_TMPDIR=$work
-export TMUX_TMPDIR
-tui_dir=$work/tui
+tui_setup
 root=$work/root
 
 LC_ALL=C "$top_builddir/vfio-wizard" replay \
 	"$top_srcdir/tests/hosts/i7-4770-pve8.yaml" "$root" >"$work/replay.out" 2>&1 ||
 	tap_bail "replay of i7-4770-pve8 failed: $(cat "$work/replay.out")"
-
-# check DESC CMD...: ok when CMD succeeds
-check() {
-	c_desc=$1
-	shift
-	if "$@"; then
-		tap_ok "$c_desc"
-	else
-		tap_not_ok "$c_desc"
-	fi
-}
-
-# The screen holds every one of the given texts.
-shows() {
-	for s_t in "$@"; do
-		tui_wait "$s_t" 10 || return 1
-	done
-}
 
 # q, then y: the wizard ends with 0 and leaves the alternate screen.
 quit_clean() {

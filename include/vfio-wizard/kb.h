@@ -34,6 +34,12 @@ struct kb_companion {
 	char *what; /* "HDMI/DP audio" */
 };
 
+/* A product name of one device ID ("HD Graphics 4600" for 0412). */
+struct kb_gpu_name {
+	uint16_t device_id;
+	char *name;
+};
+
 struct kb_igpu_gen {
 	char *id;	       /* "haswell" */
 	char *name;	       /* "Haswell (4th generation Core)" */
@@ -47,6 +53,8 @@ struct kb_igpu_gen {
 	size_t n_companions;
 	char *note; /* one sentence of advice, or NULL */
 	char *source;
+	struct kb_gpu_name *names; /* product names, by device ID; optional */
+	size_t n_names;
 	/*
 	 * The first QEMU release whose igd_gen() knows this generation, so
 	 * legacy-igd works ("10.0"), or NULL when every QEMU does.
@@ -95,6 +103,8 @@ char *kb_default_path(void);
 /* The generation of an Intel iGPU (vendor 8086) by device ID, or NULL. */
 const struct kb_igpu_gen *kb_igpu_lookup(
     const struct kb *, uint16_t vendor, uint16_t device);
+/* The product name of this device ID ("HD Graphics 4600"), or NULL. */
+const char *kb_igpu_name(const struct kb_igpu_gen *, uint16_t device);
 /* A generation by its id ("haswell"), or NULL. */
 const struct kb_igpu_gen *kb_igpu_find(const struct kb *, const char *id);
 /* Whether a companion lists this vendor and device ID. */

@@ -79,6 +79,9 @@ igpu_clear(struct kb_igpu_gen *g)
 	free(g->note);
 	free(g->source);
 	free(g->legacy_igd_qemu);
+	for (i = 0; i < g->n_names; i++)
+		free(g->names[i].name);
+	free(g->names);
 }
 
 void
@@ -130,6 +133,18 @@ kb_igpu_lookup(const struct kb *kb, uint16_t vendor, uint16_t device)
 
 		if (ids_contain(g->device_ids, g->n_device_ids, device))
 			return g;
+	}
+	return NULL;
+}
+
+const char *
+kb_igpu_name(const struct kb_igpu_gen *g, uint16_t device)
+{
+	size_t i;
+
+	for (i = 0; g != NULL && i < g->n_names; i++) {
+		if (g->names[i].device_id == device)
+			return g->names[i].name;
 	}
 	return NULL;
 }

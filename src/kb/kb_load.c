@@ -115,6 +115,7 @@ enum {
 	G_NOTE,
 	G_SOURCE,
 	G_QEMU,
+	G_NAMES,
 	G__N
 };
 static const char *const gen_keys[G__N] = {
@@ -129,6 +130,7 @@ static const char *const gen_keys[G__N] = {
     "note",
     "source",
     "legacy_igd_qemu",
+    "names",
 };
 #define GEN_REQUIRED                                                       \
 	((1u << G_ID) | (1u << G_NAME) | (1u << G_GEN) | (1u << G_MODES) | \
@@ -188,6 +190,51 @@ load_companions(struct loader *l, yaml_node_t *n, struct kb_igpu_gen *g)
 	return 0;
 }
 
+/*
+ * names: a mapping of device ID to product name, each ID one of the
+ * generation's device_ids.
+ */
+static int
+load_names(struct loader *l, yaml_node_t *n, struct kb_igpu_gen *g)
+{
+	struct ky *y = &l->y;
+	yaml_node_pair_t *p;
+	size_t i;
+	int r;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return ky_fail(y, n, "names must map device ids to names");
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		struct kb_gpu_name nm = {0};
+		yaml_node_t *k = ky_node(y, p->key);
+
+		r = ky_hex16(y, k, "names key", &nm.device_id);
+		if (r == 0)
+			r = ky_string(
+			    y, ky_node(y, p->value), "name", &nm.name);
+		if (r < 0) {
+			free(nm.name);
+			return r;
+		}
+		ARRAY_PUSH(g->names, g->n_names, nm);
+		for (i = 0; i + 1 < g->n_names; i++) {
+			if (g->names[i].device_id == nm.device_id)
+				return ky_fail(y, k,
+				    "name of '%04x' given twice", nm.device_id);
+		}
+		for (i = 0; i < g->n_device_ids; i++) {
+			if (g->device_ids[i] == nm.device_id)
+				break;
+		}
+		if (i == g->n_device_ids)
+			return ky_fail(y, k,
+			    "named device id '%04x' is not in device_ids",
+			    nm.device_id);
+	}
+	return 0;
+}
+
 static int
 load_gen(struct loader *l, yaml_node_t *n)
 {
@@ -226,6 +273,8 @@ load_gen(struct loader *l, yaml_node_t *n)
 		    y, v[G_QEMU], "legacy_igd_qemu", &g.legacy_igd_qemu);
 	if (r == 0 && v[G_QEMU] != NULL)
 		r = check_version(l, v[G_QEMU], g.legacy_igd_qemu);
+	if (r == 0 && v[G_NAMES] != NULL)
+		r = load_names(l, v[G_NAMES], &g);
 	if (r == 0)
 		r = check_gen(l, v, &g);
 	/* Kept even when broken, so kb_free() releases what was read. */

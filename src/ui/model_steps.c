@@ -16,6 +16,7 @@
 #include "model.h"
 
 #include "vfio-wizard/host.h"
+#include "vfio-wizard/kb.h"
 #include "vfio-wizard/plan.h"
 #include "vfio-wizard/step.h"
 #include "vfio-wizard/strbuf.h"
@@ -395,6 +396,28 @@ cpu_short(const char *model)
 	return s;
 }
 
+/*
+ * The GPU as the title names it: the product name the knowledge base has
+ * for an iGPU ("HD Graphics 4600"), else libpci's device name.
+ */
+static const char *
+gpu_title(const struct ui_model_in *in, const struct pci_device *gpu)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < in->check->n_verdicts; i++) {
+		const struct verdict *v = &in->check->verdicts[i];
+
+		if (&in->host->pci[v->device] != gpu || v->igpu == NULL)
+			continue;
+		name = kb_igpu_name(v->igpu, gpu->device_id);
+		if (name != NULL)
+			return name;
+	}
+	return gpu->device_name;
+}
+
 char *
 ui_model_title(const struct ui_model_in *in, bool utf8)
 {
@@ -422,7 +445,7 @@ ui_model_title(const struct ui_model_in *in, bool utf8)
 		if (pci_is_gpu(&h->pci[in->check->verdicts[i].device]))
 			gpu = &h->pci[in->check->verdicts[i].device];
 	if (gpu != NULL)
-		sb_addf(&sb, "%s%s", sep, gpu->device_name);
+		sb_addf(&sb, "%s%s", sep, gpu_title(in, gpu));
 	vm = in->choices != NULL ? choices_get(in->choices, "vm") : NULL;
 	if (vm != NULL) {
 		const char *name = NULL;

@@ -65,8 +65,8 @@ coloured() {
 
 # --- UTF-8, colour, 80x24 ---
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 -- 
-check "80x24: the title names the host and the CPU" \
-	shows "vfio-wizard" " ─ pve ─ Intel Core i7-4770"
+check "80x24: the title names the host, the CPU and the iGPU by its product name" \
+	shows "vfio-wizard" " ─ pve ─ Intel Core i7-4770 ─ HD Graphics 4600"
 check "80x24: the six steps with their marks" \
 	shows "┌ Steps" "✓ Firmware" "! Command line" "Modules" "· Devices" \
 	"· VM config" "! Reboot"

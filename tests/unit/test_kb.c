@@ -87,6 +87,11 @@ test_haswell_hd4600(void **state)
 	assert_ptr_equal(kb_igpu_lookup(kb, 0x8086, 0x0d22), g);
 	assert_ptr_equal(kb_igpu_lookup(kb, 0x8086, 0x0a16), g);
 	assert_ptr_equal(kb_igpu_find(kb, "haswell"), g);
+	/* The product names of Intel's driver INF. */
+	assert_string_equal(kb_igpu_name(g, 0x0412), "HD Graphics 4600");
+	assert_string_equal(kb_igpu_name(g, 0x0d22), "Iris Pro Graphics 5200");
+	assert_null(kb_igpu_name(g, 0x0c12));
+	assert_null(kb_igpu_name(NULL, 0x0412));
 }
 
 static void
@@ -457,6 +462,19 @@ test_malformed(void **state)
 		     "    what: x\n"
 		     "    source: test\n",
 	    ":11:5:", "one of 'device_id' or 'device_ids'");
+
+	expect_error("version: 1\nigpu:\n" GOOD_GEN "    names: [a]\n", NULL,
+	    "names must map device ids to names");
+	expect_error("version: 1\nigpu:\n" GOOD_GEN "    names:\n"
+		     "      1616: HD Graphics 5500\n",
+	    NULL, "named device id '1616' is not in device_ids");
+	expect_error("version: 1\nigpu:\n" GOOD_GEN "    names:\n"
+		     "      12345: x\n",
+	    NULL, "bad names key '12345'");
+	expect_error("version: 1\nigpu:\n" GOOD_GEN "    names:\n"
+		     "      0412: x\n"
+		     "      0x0412: y\n",
+	    NULL, "name of '0412' given twice");
 
 	/* A missing file gives -errno and names the file. */
 	{

@@ -189,13 +189,13 @@ test_i7_igpu_vm(void **state)
 	title = ui_model_title(&t.in, false);
 	assert_string_equal(title,
 	    "vfio-wizard " PACKAGE_VERSION " - pve - Intel Core i7-4770 - "
-	    "Xeon E3-1200 v3/4th Gen Core Processor Integrated Graphics "
-	    "Controller -> VM 100 (win10)");
+	    "HD Graphics 4600 -> VM 100 (win10)");
 	free(title);
 	title = ui_model_title(&t.in, true);
 	assert_non_null(
 	    strstr(title, " \u2500 pve \u2500 Intel Core i7-4770 "));
-	assert_non_null(strstr(title, "Controller \u2192 VM 100 (win10)"));
+	assert_non_null(
+	    strstr(title, "HD Graphics 4600 \u2192 VM 100 (win10)"));
 	free(title);
 	mt_free(&t);
 }

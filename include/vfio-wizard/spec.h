@@ -51,4 +51,45 @@ int spec_replay_temp(const struct host_spec *, char **dir, char **cause);
 /* Remove a replayed tree recursively; never follows a symlink. */
 int spec_remove_tree(const char *dir);
 
+/* ---- reports: a spec written from a probed host (spec_emit*.c) ---- */
+struct root;
+struct host;
+struct redact;
+
+struct spec_emit_opts {
+	const char *name;	 /* the spec's name ([a-z0-9-]+) */
+	const char *description; /* or NULL */
+	const char *source;	 /* "vfio-wizard report 0.1, 2024-05-01" */
+	bool redact;		 /* leave out and replace what identifies */
+};
+
+/*
+ * Write the host spec (doc/host-spec.md) that replays the host behind the
+ * root: the probed snapshot plus the files the probes read, kept verbatim
+ * (doc/report.md lists them). With opts->redact, serials, UUIDs, MAC and IP
+ * addresses, host and VM names are replaced (spec_redact.c). *yaml gets
+ * the text (caller frees). Reads only; never writes below the root.
+ */
+int spec_emit(const struct root *, const struct host *,
+    const struct spec_emit_opts *, char **yaml, char **cause);
+
+/*
+ * Redaction with consistent replacements: one original value always maps
+ * to the same placeholder within one report. hostname (or NULL) becomes
+ * "pve", its domain "example.com"; IPv4 addresses move to 192.0.2.0/24,
+ * 198.51.100.0/24, 203.0.113.0/24 (one documentation /24 per original /24,
+ * host part kept), IPv6 to 2001:db8::/32, MAC addresses to
+ * 02:00:00:00:00:NN, UUIDs to 00000000-0000-4000-8000-NNNNNNNNNNNN.
+ */
+struct redact *redact_new(const char *hostname, const char *domain);
+void redact_free(struct redact *);
+/* The placeholder host name ("pve"). */
+const char *redact_hostname(const struct redact *);
+/* A copy of a text with every identifying value replaced. */
+char *redact_text(struct redact *, const char *text);
+/* The same for a file, by its path: /proc/net/route's hex addresses too. */
+char *redact_file(struct redact *, const char *path, const char *text);
+/* A Proxmox VM config: name vm<ID>, no description, smbios1 uuid only. */
+char *redact_vm_conf(struct redact *, unsigned long vmid, const char *conf);
+
 #endif

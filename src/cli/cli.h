@@ -39,6 +39,9 @@ struct cli_opts {
 	size_t n_blacklist;
 	const char **confirms; /* --confirm TEXT, repeatable */
 	size_t n_confirms;
+	const char *output; /* report -o FILE */
+	bool summary_only;  /* report --summary */
+	bool no_redact;	    /* report --no-redact */
 };
 
 /* A host tree to probe: the real root, a given dir, or a replayed spec. */
@@ -65,6 +68,8 @@ int cmd_plan_apply(const struct cli_opts *, bool apply);
 int cmd_resume(const struct cli_opts *);
 int cmd_undo(const struct cli_opts *);
 int cmd_status(const struct cli_opts *);
+/* A redacted host spec and summary (cmd_report.c). */
+int cmd_report(const struct cli_opts *);
 /* No command: the full-screen wizard (cmd_wizard.c). */
 int cmd_wizard(const struct cli_opts *);
 /*

@@ -43,6 +43,8 @@ usage(FILE *f)
 	      "  status            where the open transaction stands\n"
 	      "  replay SPEC DIR   write the root tree a host spec "
 	      "describes into DIR\n"
+	      "  report            a redacted host spec for a bug report "
+	      "(-o FILE, --summary)\n"
 	      "\n"
 	      "Options:\n"
 	      "  --root DIR        work on the tree in DIR instead of "
@@ -74,6 +76,10 @@ usage(FILE *f)
 	      "  --yes             apply without asking\n"
 	      "  --force           undo even files changed since\n"
 	      "  --json            print JSON for scripts\n"
+	      "  -o, --output FILE report: write the spec to FILE\n"
+	      "  --summary         report: print only the summary\n"
+	      "  --no-redact       report: keep serials, addresses and "
+	      "names\n"
 	      "  -h, --help        show this help\n"
 	      "  -V, --version     show the version\n"
 	      "\n"
@@ -119,6 +125,9 @@ main(int argc, char **argv)
 	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"summary", no_argument, NULL, 'S'},
+	    {"no-redact", no_argument, NULL, 'N'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_opts o;
@@ -127,7 +136,7 @@ main(int argc, char **argv)
 
 	setup_locale();
 	memset(&o, 0, sizeof o);
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVo:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o.root = optarg;
@@ -183,6 +192,15 @@ main(int argc, char **argv)
 		case 'f':
 			o.force = true;
 			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'S':
+			o.summary_only = true;
+			break;
+		case 'N':
+			o.no_redact = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_DONE;
@@ -227,6 +245,8 @@ main(int argc, char **argv)
 		rc = cmd_undo(&o);
 	else if (strcmp(cmd, "status") == 0)
 		rc = cmd_status(&o);
+	else if (strcmp(cmd, "report") == 0)
+		rc = cmd_report(&o);
 	else if (strcmp(cmd, "replay") == 0)
 		rc = cmd_replay(&o, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(cmd, "help") == 0) {

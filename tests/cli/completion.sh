@@ -165,7 +165,7 @@ comp_() {
 	fi
 }
 
-tap_plan 19
+tap_plan 20
 
 tw_run "$root" "$wizard" replay "$hosts/i7-4770-pve8.yaml" "$root" \
 	>"$work/replay.out" 2>&1
@@ -184,6 +184,7 @@ comp "no second command" "" "$wizard" check ""
 comp "options starting with --r" "--replay${nl}--romfile${nl}--root" \
 	"$wizard" --r
 comp "options after a command" "--demo${nl}--device" "$wizard" check --de
+comp "report's options" "--no-redact" "$wizard" report --no
 comp "--mode values" "gvt-g${nl}legacy-igd${nl}sr-iov${nl}vfio" \
 	"$wizard" plan --mode ""
 comp "--mode=l" "legacy-igd" "$wizard" plan --mode=l

@@ -130,28 +130,51 @@ report_source(void)
 	return xasprintf("vfio-wizard report %s, %s", PACKAGE_VERSION, date);
 }
 
-/* Write the YAML to -o FILE through fsio's safe replacement. */
+/*
+ * Write the YAML to -o FILE through fsio's safe replacement, with the
+ * file's directory as the root: nothing else of the machine is touched.
+ */
 static int
 write_output(const char *file, const char *yaml, char **cause)
 {
 	struct file_meta meta = {false, 0644, getuid(), getgid()};
 	struct root *r = NULL;
-	char *abs, cwd[4096];
+	char *dir, *base, *slash, *path;
 	int err;
 
-	if (file[0] == '/')
-		abs = xstrdup(file);
-	else if (getcwd(cwd, sizeof cwd) != NULL)
-		abs = xasprintf("%s/%s", cwd, file);
-	else
-		return fsio_fail(cause, -errno, "cannot write '%s'", file);
-	err = root_open("/", &r);
-	if (err == 0)
-		err = fsio_replace(r, abs, yaml, strlen(yaml), &meta, 0, cause);
-	else
+	dir = xstrdup(file);
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		base = xstrdup(file);
+		free(dir);
+		dir = xstrdup(".");
+	} else {
+		base = xstrdup(slash + 1);
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (*base == '\0')
+		err = fsio_fail(cause, -EISDIR, "cannot write '%s'", file);
+	else if ((err = root_open(dir, &r)) < 0)
 		fsio_fail(cause, err, "cannot write '%s'", file);
+	else {
+		path = xasprintf("/%s", base);
+		err =
+		    fsio_replace(r, path, yaml, strlen(yaml), &meta, 0, cause);
+		free(path);
+		if (err < 0 && cause != NULL) {
+			/* fsio names the path inside the directory: "/x.yaml"
+			 */
+			free(*cause);
+			*cause = xasprintf(
+			    "cannot write '%s': %s", file, strerror(-err));
+		}
+	}
 	root_free(r);
-	free(abs);
+	free(dir);
+	free(base);
 	return err;
 }
 

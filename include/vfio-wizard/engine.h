@@ -85,4 +85,58 @@ int engine_undo_preview(const struct root *, struct engine_undo_file **out,
     size_t *n, char **cause);
 void engine_undo_files_free(struct engine_undo_file *, size_t);
 
+/* Where a transaction of the journal ended up (engine_history). */
+enum engine_hist_state {
+	ENGINE_HIST_UNREADABLE = 0, /* its file cannot be read: see cause */
+	ENGINE_HIST_INTERRUPTED,    /* an apply or an undo was cut off */
+	ENGINE_HIST_APPLIED,	    /* applied, no reboot awaited */
+	ENGINE_HIST_REBOOT,	    /* applied: reboot, then verify */
+	ENGINE_HIST_VERIFIED,	    /* verified after the reboot */
+	ENGINE_HIST_FAILED,	    /* after the reboot: a step failed */
+	ENGINE_HIST_UNDONE,	    /* every file put back */
+};
+
+/* One file a transaction planned, and what became of it. */
+struct engine_tx_file {
+	char *path;
+	char *step;
+	bool created;  /* did not exist before: undo removes it */
+	bool written;  /* the wizard's bytes were put in place */
+	bool restored; /* undo put the original back */
+};
+
+/* One command a transaction planned, and how it ran. */
+struct engine_tx_command {
+	char **argv; /* NULL-terminated */
+	char *step;
+	int runs;	 /* times it ended (apply, resume, undo) */
+	int last_status; /* of the last run */
+};
+
+/* One transaction of the journal, open or archived. */
+struct engine_tx_summary {
+	char *source; /* JOURNAL_PATH or .../history/<txid>.yaml */
+	bool open;    /* the journal itself, not an archive */
+	enum engine_hist_state state;
+	char *cause;	/* unreadable: why (untranslated); else NULL */
+	bool torn;	/* a cut-off last record was ignored */
+	char *txid;	/* NULL when unreadable */
+	char *begun;	/* ISO 8601 UTC */
+	char *undone;	/* when undone, ISO 8601 UTC, or NULL */
+	char **choices; /* "key=value", NULL-terminated (never NULL) */
+	struct engine_tx_file *files; /* in plan order */
+	size_t n_files;
+	struct engine_tx_command *cmds;
+	size_t n_cmds;
+};
+/*
+ * Every transaction the journal knows, read-only: the open one
+ * (journal.yaml) first, then the archived ones newest first. A file that
+ * cannot be read or trusted is one ENGINE_HIST_UNREADABLE entry with its
+ * cause, not a failure; -errno only when the history cannot be listed.
+ */
+int engine_history(const struct root *, struct engine_tx_summary **out,
+    size_t *n, char **cause);
+void engine_history_free(struct engine_tx_summary *, size_t);
+
 #endif

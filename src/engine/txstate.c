@@ -165,17 +165,33 @@ int
 txstate_load(
     const struct root *root, struct txstate *t, bool *exists, char **cause)
 {
-	size_t i;
+	struct jrec *recs = NULL;
+	enum journal_tail tail;
+	size_t n = 0;
 	int err;
 
 	memset(t, 0, sizeof *t);
 	*exists = false;
-	err = journal_read(root, &t->recs, &t->n_recs, &t->tail, cause);
+	err = journal_read(root, &recs, &n, &tail, cause);
 	if (err == -ENOENT)
 		return 0;
 	if (err < 0)
 		return err;
-	*exists = t->n_recs > 0;
+	*exists = n > 0;
+	return txstate_from(t, recs, n, tail, cause);
+}
+
+int
+txstate_from(struct txstate *t, struct jrec *recs, size_t n,
+    enum journal_tail tail, char **cause)
+{
+	size_t i;
+	int err;
+
+	memset(t, 0, sizeof *t);
+	t->recs = recs;
+	t->n_recs = n;
+	t->tail = tail;
 	for (i = 0; i < t->n_recs; i++) {
 		err = fold(t, &t->recs[i], cause);
 		if (err < 0) {

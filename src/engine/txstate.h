@@ -52,6 +52,12 @@ struct txstate {
  */
 int txstate_load(
     const struct root *, struct txstate *, bool *exists, char **cause);
+/*
+ * The same over records already read (an archived journal): takes recs
+ * (freed by txstate_free, or here on failure).
+ */
+int txstate_from(struct txstate *, struct jrec *recs, size_t n,
+    enum journal_tail, char **cause);
 void txstate_free(struct txstate *);
 /* A transaction that apply must not start over: begun and not undone. */
 bool txstate_open(const struct txstate *);

@@ -223,4 +223,27 @@ void ui_model_choice_explain(const struct host *, const struct verdict *v,
     const struct choices *, const struct ui_choicerows *, size_t row,
     struct ui_lines *out);
 
+/* ---- the journal's transactions (model_history.c) ---- */
+struct engine_tx_summary;
+/* Where a transaction stands in a few words ("undone"), translated. */
+const char *ui_history_state(const struct engine_tx_summary *);
+/* The role (mark) of a transaction's state. */
+enum ui_role ui_history_role(const struct engine_tx_summary *);
+/* The choices in one line: "00:02.0 00:03.0 legacy-igd VM 100" (free it). */
+char *ui_history_choices(const struct engine_tx_summary *);
+/*
+ * The undo screen's list: one row per transaction (engine_history's
+ * order): when it began, its state ("open: ..." for the open one), what
+ * was chosen; an unreadable one by its file.
+ */
+void ui_model_history(
+    const struct engine_tx_summary *, size_t n, struct ui_lines *out);
+/*
+ * What one transaction did: when, its state and whether undo has anything
+ * left to do, the choices, each file (created or changed, put back by
+ * undo) and each command with how it ran; an unreadable one: why.
+ */
+void ui_model_history_detail(
+    const struct engine_tx_summary *, struct ui_lines *out);
+
 #endif

@@ -8,7 +8,8 @@
 # update-initramfs with a ticking clock, q and Esc are refused while it
 # runs, a resize redraws it; the finish says reboot and q exits 4. After
 # reboot-sim, the wizard starts on the transaction: Enter verifies every
-# step; u shows what undo puts back and undoes after asking: every file
+# step; u lists the transactions, Enter on the open one shows what undo
+# puts back and undoes after asking: every file
 # is back as in the pristine copy. A file changed since the apply is a
 # conflict shown before anything is done. The i7-4770K host is refused:
 # the firmware step blocked, the review not offered. The review in
@@ -148,7 +149,10 @@ tui_send Enter
 check "Enter: every step verified" \
 	shows "Every step is verified" "cmdline: verified" "vm: verified"
 tui_send u
-check "u: what undo would put back" \
+check "u: the transactions, the open one first" \
+	shows "Undo: the transactions of the journal" "open: verified"
+tui_send Enter
+check "Enter on the open one: what undo would put back" \
 	shows "Undo: what would be put back" \
 	"/etc/pve/qemu-server/100.conf: restored as it was" "-hostpci0: "
 tui_send Enter
@@ -171,6 +175,8 @@ before=$(cat "$root/etc/default/grub.d/vfio-wizard.cfg")
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
 shows "a reboot is still needed" >/dev/null
 tui_send u
+shows "open: reboot pending" >/dev/null
+tui_send Enter
 check "undo with a file changed since: the conflict first" \
 	shows "changed since the wizard wrote them" \
 	"/etc/modprobe.d/vfio-wizard.conf: changed since the wizard" \

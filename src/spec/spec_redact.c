@@ -418,7 +418,9 @@ node_name(struct redact *r, const char *name)
 {
 	const char *to;
 
-	if (r->hostname != NULL && strcmp(name, r->hostname) == 0)
+	/* the text was redacted already: this node is "pve" by now */
+	if (strcmp(name, REDACT_HOST) == 0 ||
+	    (r->hostname != NULL && strcmp(name, r->hostname) == 0))
 		return REDACT_HOST;
 	to = rmap_get(&r->node, name);
 	return to != NULL ? to

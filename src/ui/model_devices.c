@@ -18,6 +18,7 @@
 #include "../steps/guard.h"
 
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 
 enum mark {
@@ -26,6 +27,7 @@ enum mark {
 	MARK_COMPANION, /* goes along with a chosen device */
 	MARK_BLOCKER,	/* the host needs it: blocks a chosen device */
 	MARK_CHOSEN,
+	MARK_CHOSEN_ALONG, /* chosen too, with the device it goes along with */
 	MARK_CHOSEN_BLOCKED,
 };
 
@@ -71,18 +73,25 @@ ui_choices_set(struct choices *c, const char *key, const char *value)
 		choices_add(c, key, value);
 }
 
-/* True when "device=" names d, in any accepted spelling. */
-static bool
-chosen(const struct host *h, const struct choices *c, size_t i)
+/* The first "device=" choice naming device i (any spelling), else -1. */
+static ssize_t
+chosen_at(const struct host *h, const struct choices *c, size_t i)
 {
 	size_t k;
 
 	for (k = 0; c != NULL && k < c->n_items; k++) {
 		if (strncmp(c->items[k], "device=", 7) == 0 &&
 		    host_pci_find(h, c->items[k] + 7) == &h->pci[i])
-			return true;
+			return (ssize_t)k;
 	}
-	return false;
+	return -1;
+}
+
+/* True when "device=" names d, in any accepted spelling. */
+static bool
+chosen(const struct host *h, const struct choices *c, size_t i)
+{
+	return chosen_at(h, c, i) >= 0;
 }
 
 const struct verdict *
@@ -149,6 +158,13 @@ build_marks(const struct host *h, const struct check_result *res,
 			marks[v->device] = MARK_CHOSEN_BLOCKED;
 		for (k = 0; k < v->n_companions; k++) {
 			o = host_pci_find(h, v->companions[k]);
+			/* chosen after it (the picker adds them): along */
+			if (o != NULL && marks[o - h->pci] == MARK_CHOSEN &&
+			    chosen_at(h, c, (size_t)(o - h->pci)) >
+				chosen_at(h, c, v->device)) {
+				marks[o - h->pci] = MARK_CHOSEN_ALONG;
+				continue;
+			}
 			mark_addr(h, marks, v->companions[k],
 			    o != NULL && guard_blocks(h, c, o)
 				? MARK_BLOCKER
@@ -174,6 +190,7 @@ static const struct {
     [MARK_COMPANION] = {UI_ROLE_SIBLING, N_("goes along")},
     [MARK_BLOCKER] = {UI_ROLE_BLOCKER, N_("blocks: the host needs it")},
     [MARK_CHOSEN] = {UI_ROLE_OK, N_("chosen")},
+    [MARK_CHOSEN_ALONG] = {UI_ROLE_OK, N_("goes along")},
     [MARK_CHOSEN_BLOCKED] = {UI_ROLE_FAIL, N_("chosen, blocked")},
 };
 

@@ -438,9 +438,17 @@ ui_model_title(const struct ui_model_in *in, bool utf8)
 		sb_addf(&sb, "%s%s", sep, cpu);
 		free(cpu);
 	}
-	dev = in->choices != NULL ? choices_get(in->choices, "device") : NULL;
-	if (dev != NULL)
-		gpu = host_pci_find(h, dev);
+	/* the first chosen GPU (its HDMI audio goes along), else a device */
+	for (i = 0; in->choices != NULL && i < in->choices->n_items; i++) {
+		const struct pci_device *d;
+
+		dev = in->choices->items[i];
+		if (strncmp(dev, "device=", 7) != 0 ||
+		    (d = host_pci_find(h, dev + 7)) == NULL)
+			continue;
+		if (gpu == NULL || (pci_is_gpu(d) && !pci_is_gpu(gpu)))
+			gpu = d;
+	}
 	for (i = 0; gpu == NULL && i < in->check->n_verdicts; i++)
 		if (pci_is_gpu(&h->pci[in->check->verdicts[i].device]))
 			gpu = &h->pci[in->check->verdicts[i].device];

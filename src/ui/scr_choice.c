@@ -199,25 +199,41 @@ pick(struct wiz *w, struct ch_scr *c)
 	changed(w, c);
 }
 
-/* List keys; Up and Down step over the headings. */
-static enum ui_key_result
-ch_move(struct ch_scr *c, wint_t key, bool fn)
+/* Step from a heading row in direction key (KEY_UP, KEY_DOWN). */
+static bool
+ch_off_heading(struct ch_scr *c, wint_t key)
 {
-	size_t before = c->list.sel, row;
-	enum ui_key_result r = ui_list_key(&c->list, key, fn);
+	size_t row;
 
-	while (r == UI_KEY_HANDLED && fn &&
-	       (key == KEY_UP || key == KEY_DOWN) &&
-	       (row = ui_list_selected(&c->list)) != (size_t)-1 &&
+	while ((row = ui_list_selected(&c->list)) != (size_t)-1 &&
 	       c->rows.kind[row] == UI_CHOICE_NONE) {
 		size_t at = c->list.sel;
 
-		ui_list_key(&c->list, key, fn);
-		if (c->list.sel == at) { /* the first or last row */
-			c->list.sel = before;
-			break;
-		}
+		ui_list_key(&c->list, key, true);
+		if (c->list.sel == at) /* the first or last row */
+			return false;
 	}
+	return true;
+}
+
+/*
+ * List keys; every move steps over the headings (Home, End and the page
+ * keys too: Home would land on the "Mode" heading).
+ */
+static enum ui_key_result
+ch_move(struct ch_scr *c, wint_t key, bool fn)
+{
+	size_t before = c->list.sel;
+	enum ui_key_result r = ui_list_key(&c->list, key, fn);
+	wint_t dir = key == KEY_UP || key == KEY_PPAGE || key == KEY_END
+			 ? KEY_UP
+			 : KEY_DOWN;
+
+	if (r != UI_KEY_HANDLED || !fn)
+		return r;
+	if (!ch_off_heading(c, dir) &&
+	    !ch_off_heading(c, dir == KEY_UP ? KEY_DOWN : KEY_UP))
+		c->list.sel = before;
 	return r;
 }
 

@@ -181,7 +181,45 @@ changed(struct wiz *w, struct dev_scr *d)
 		ui_say(w, "%s", w->plan_cause);
 }
 
-/* Take device dev out of the choices, with what only it needed. */
+/* True when a "device=" choice names p. */
+static bool
+is_chosen(const struct wiz *w, const struct pci_device *p)
+{
+	size_t i;
+
+	for (i = 0; i < w->choices.n_items; i++)
+		if (strncmp(w->choices.items[i], "device=", 7) == 0 &&
+		    host_pci_find(w->start->host, w->choices.items[i] + 7) == p)
+			return true;
+	return false;
+}
+
+/* Take every "device=" naming p (in any spelling) out of the choices. */
+static void
+drop_device(struct wiz *w, const struct pci_device *p)
+{
+	const struct host *h = w->start->host;
+	size_t i;
+
+	for (i = 0; i < w->choices.n_items;) {
+		const char *it = w->choices.items[i];
+
+		if (strncmp(it, "device=", 7) == 0 &&
+		    host_pci_find(h, it + 7) == p) {
+			char *val = xstrdup(it + 7);
+
+			ui_choices_remove(&w->choices, "device", val);
+			free(val);
+			i = 0; /* the array changed: start over */
+		} else
+			i++;
+	}
+}
+
+/*
+ * Take device dev out of the choices, with what only it needed: its mode
+ * (an iGPU), the functions that went along and their confirmations.
+ */
 static void
 unchoose(struct wiz *w, struct dev_scr *d, size_t dev)
 {
@@ -195,18 +233,12 @@ unchoose(struct wiz *w, struct dev_scr *d, size_t dev)
 		ui_choices_remove(&w->choices, "mdev", NULL);
 		ui_choices_remove(&w->choices, "romfile", NULL);
 	}
-	for (i = 0; i < w->choices.n_items;) {
-		const char *it = w->choices.items[i];
+	drop_device(w, p);
+	for (i = 0; v != NULL && i < v->n_companions; i++) {
+		const struct pci_device *o = host_pci_find(h, v->companions[i]);
 
-		if (strncmp(it, "device=", 7) == 0 &&
-		    host_pci_find(h, it + 7) == p) {
-			char *val = xstrdup(it + 7);
-
-			ui_choices_remove(&w->choices, "device", val);
-			free(val);
-			i = 0; /* the array changed: start over */
-		} else
-			i++;
+		if (o != NULL)
+			drop_device(w, o);
 	}
 	/* the confirmations of what it took along */
 	for (i = 0; v != NULL && i < v->n_companions + v->n_siblings + 1; i++) {
@@ -228,14 +260,25 @@ unchoose(struct wiz *w, struct dev_scr *d, size_t dev)
 	ui_say(w, _("%s is no longer chosen"), p->address);
 }
 
-/* Put device dev into the choices (its block is lifted or none). */
+/*
+ * Put device dev into the choices (its block is lifted or none), with the
+ * functions its verdict says go along (the iGPU's HDMI audio, a card's
+ * other functions), as --device does for each of them.
+ */
 static void
 choose(struct wiz *w, struct dev_scr *d, size_t dev, const struct verdict *v)
 {
-	const struct pci_device *p = &w->start->host->pci[dev];
+	const struct host *h = w->start->host;
+	const struct pci_device *p = &h->pci[dev], *o;
 	bool had_mode = choices_get(&w->choices, "mode") != NULL;
+	size_t i;
 
 	choices_add(&w->choices, "device", p->address);
+	for (i = 0; v != NULL && i < v->n_companions; i++) {
+		o = host_pci_find(h, v->companions[i]);
+		if (o != NULL && !is_chosen(w, o))
+			choices_add(&w->choices, "device", o->address);
+	}
 	if (v != NULL && v->igpu != NULL && v->recommended != 0 && !had_mode)
 		choices_add(&w->choices, "mode", mode_name(v->recommended));
 	changed(w, d);

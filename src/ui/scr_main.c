@@ -12,8 +12,9 @@ struct main_scr {
 	struct ui_list list;
 	struct ui_lines findings;
 	struct ui_text text;
-	size_t shown; /* the step whose findings are built */
-	unsigned gen; /* wiz->plan_gen when built */
+	size_t shown;  /* the step whose findings are built */
+	unsigned gen;  /* wiz->plan_gen when built */
+	size_t opened; /* the step whose picker is open, else UI_STEP__COUNT */
 };
 
 static const struct ui_keyhelp main_keys[] = {
@@ -68,6 +69,7 @@ main_enter(struct wiz *w, struct ui_screen *s)
 	struct main_scr *m = xcalloc(1, sizeof *m);
 
 	m->text.gutter = true;
+	m->opened = UI_STEP__COUNT;
 	s->data = m;
 	rebuild(w, m, UI_STEP_FIRMWARE);
 }
@@ -97,6 +99,16 @@ main_draw(struct wiz *w, struct ui_screen *s)
 	char *title = ui_model_title(&w->model, !w->term.ascii);
 	int sw = side_width(w, m), h = LINES - 2;
 
+	if (m->opened != UI_STEP__COUNT && ui_top(w) == s) {
+		/* back from the picker or the choice: on, if it chose */
+		enum ui_step_state st =
+		    ui_step_state(&w->model, (enum ui_step_id)m->opened);
+
+		if ((st == UI_STATE_DONE || st == UI_STATE_NEEDED) &&
+		    m->opened + 1 < UI_STEP__COUNT)
+			sel = m->opened + 1;
+		m->opened = UI_STEP__COUNT;
+	}
 	if (sel != (size_t)-1 && (sel != m->shown || m->gen != w->plan_gen))
 		rebuild(w, m, sel);
 	ui_put(w, 0, 1, COLS - 2, title, A_BOLD);
@@ -115,11 +127,13 @@ main_key(struct wiz *w, struct ui_screen *s, wint_t key, bool fn)
 	struct main_scr *m = s->data;
 
 	if ((fn && key == KEY_ENTER) || (!fn && (key == '\r' || key == '\n'))) {
-		if (m->shown == UI_STEP_DEVICES)
-			scr_devices_push(w);
-		else if (m->shown == UI_STEP_VM)
-			scr_choice_push(w);
-		else if (m->shown == UI_STEP_REBOOT)
+		if (m->shown == UI_STEP_DEVICES || m->shown == UI_STEP_VM) {
+			m->opened = m->shown;
+			if (m->shown == UI_STEP_DEVICES)
+				scr_devices_push(w);
+			else
+				scr_choice_push(w);
+		} else if (m->shown == UI_STEP_REBOOT)
 			main_review(w);
 		else if (m->shown + 1 < UI_STEP__COUNT)
 			rebuild(w, m, m->shown + 1);

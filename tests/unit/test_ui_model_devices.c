@@ -135,6 +135,26 @@ test_chosen_igpu_companion(void **state)
 	md_free(&t);
 }
 
+/* The picker chooses the audio with the iGPU: both checked, it goes along. */
+static void
+test_chosen_companion_too(void **state)
+{
+	static const char *const items[] = {"device=0000:00:02.0",
+	    "device=0000:00:03.0", "mode=legacy-igd", NULL};
+	struct md t;
+	int i;
+
+	(void)state;
+	md_load(&t, "i7-4770-pve8", items);
+	i = find(&t.rows.lines, "0000:00:02.0");
+	assert_int_equal(t.rows.lines.v[i].role, UI_ROLE_OK);
+	assert_non_null(strstr(t.rows.lines.v[i].text, "[chosen]"));
+	i = find(&t.rows.lines, "0000:00:03.0");
+	assert_int_equal(t.rows.lines.v[i].role, UI_ROLE_OK);
+	assert_non_null(strstr(t.rows.lines.v[i].text, "[goes along]"));
+	md_free(&t);
+}
+
 /* shared-group-sata: group 13 as a tree; the guard's devices block. */
 static void
 test_shared_group_blockers(void **state)
@@ -450,6 +470,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flat_before_reboot),
 	    cmocka_unit_test(test_chosen_igpu_companion),
+	    cmocka_unit_test(test_chosen_companion_too),
 	    cmocka_unit_test(test_shared_group_blockers),
 	    cmocka_unit_test(test_shared_group_lifted),
 	    cmocka_unit_test(test_choices_edit),

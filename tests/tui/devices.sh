@@ -102,7 +102,7 @@ keys Down Enter
 check "the running VM is refused" shows "running: shut it down to choose it"
 tui_resize 200 24
 check "the title line names the GPU and the VM" \
-	shows "Integrated Graphics Controller → VM 100 (win10)"
+	shows "HD Graphics 4600 → VM 100 (win10)"
 tui_resize 80 24
 keys Escape Escape
 check "Esc, Esc: the main screen, the Devices step done" \

@@ -82,7 +82,6 @@ fi
 say "DEV_VFIO $(ls /dev/vfio 2>/dev/null | tr '\n' ' ')"
 say "IRQ_REMAP $(dmesg | grep -Eo 'DMAR-IR: Enabled IRQ remapping in [a-z0-9]+ mode|AMD-Vi: Interrupt remapping enabled' | head -n 1)"
 say "MODULES $(cut -d' ' -f1 /proc/modules | grep -E '^(vfio|e1000e)' | sort | tr '\n' ' ')"
-block dmesg-iommu sh -c 'dmesg | grep -Ei "dmar|iommu|amd-vi|vfio" | head -n 40'
 
 case $n in
 1)

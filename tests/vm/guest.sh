@@ -28,11 +28,13 @@ say() { echo "VW $*"; }
 block() {
 	name=$1
 	shift
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	say "BEGIN $name"
 	"$@" 2>&1
 	rc=$?
 	say "END $name"
 	say "RC $name $rc"
+	say "SECONDS $name $(awk -v t0="$t0" '{ printf "%d", $1 - t0 }' /proc/uptime)"
 }
 
 n=$(cat /var/lib/vw-vm/boots 2>/dev/null || echo 0)
@@ -98,6 +100,7 @@ case $n in
 	block status vfio-wizard status
 	;;
 esac
+say "UPTIME $(cut -d' ' -f1 /proc/uptime)"
 say "DONE $n"
 sync
 mount -o remount,ro / 2>/dev/null

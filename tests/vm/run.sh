@@ -125,6 +125,11 @@ boot() {
 	boots=$((boots + 1))
 	times+=($((SECONDS - t0)))
 	tr -d '\r' <"$(serial "$n")" >>"$log"
+	# the guest's own clock: uptime at the end, each wizard command
+	echo "check-vm: $scen: boot $n: $((SECONDS - t0)) s, guest uptime" \
+		"$(fact "$n" UPTIME) s; commands (s):" \
+		"$(tr -d '\r' <"$(serial "$n")" | sed -n 's/^VW SECONDS //p' |
+			tr '\n' ' ')" | tee -a "$log"
 	check "boot $n ends with the guest powering off (qemu $status)" \
 		[ "$status" = 0 ]
 	check "boot $n ran its part (VW DONE $n)" \
@@ -291,7 +296,7 @@ refusal() {
 		"the firmware offers no IOMMU"
 	snapshot "$out/$scen.after"
 	check "nothing changed on the disk (/etc, /boot, /var/lib)" \
-		diff -r "$out/$scen.before" "$out/$scen.after"
+		diff -r --no-dereference "$out/$scen.before" "$out/$scen.after"
 }
 
 summary=()

@@ -78,6 +78,13 @@ kmods_ctx(const struct root *r, const char *release, bool with_config)
 		paths[i] = with_config ? root_join(r, modprobe_dirs[i]) : NULL;
 	paths[i] = NULL;
 	ctx = quiet_kmod_new(dir, with_config ? paths : no_config);
+	/*
+	 * Map the indexes once: without it, every lookup opens and reads
+	 * modules.alias.bin and modules.dep.bin again (16 calls a device). A
+	 * missing index is no error here; lookups then find nothing.
+	 */
+	if (ctx != NULL)
+		(void)kmod_load_resources(ctx);
 	for (i = 0; i < nitems(modprobe_dirs); i++)
 		free((char *)paths[i]);
 	free(dir);

@@ -273,23 +273,28 @@ fill_from_sysfs(const struct root *r, const struct devdir *dd,
 		o->has_flr = has_word(o->reset_method, "flr") ||
 			     has_word(o->reset_method, "af_flr");
 
-	/* boot_vga exists for VGA-class devices only */
-	if ((s = read_attr(r, dd, "boot_vga")) != NULL) {
-		o->boot_vga = strcmp(s, "0") != 0 ? TRI_YES : TRI_NO;
-		free(s);
-	} else
-		o->boot_vga =
-		    (o->class_code >> 8) == 0x0300 ? TRI_UNKNOWN : TRI_NO;
-
-	if ((v = read_int_attr(r, dd, "sriov_totalvfs")) >= 0) {
-		o->sriov_capable = true;
-		o->sriov_totalvfs = v;
+	/* the kernel gives VGA-class devices alone a boot_vga attribute */
+	o->boot_vga = TRI_NO;
+	if ((o->class_code >> 8) == 0x0300) {
+		o->boot_vga = TRI_UNKNOWN;
+		if ((s = read_attr(r, dd, "boot_vga")) != NULL) {
+			o->boot_vga = strcmp(s, "0") != 0 ? TRI_YES : TRI_NO;
+			free(s);
+		}
 	}
-	if ((v = read_int_attr(r, dd, "sriov_numvfs")) >= 0)
-		o->sriov_numvfs = v;
+
+	/* a VF has no sriov_* attributes: they are a PF's */
+	o->physfn = readlink_base_attr(r, dd, "physfn");
+	if (o->physfn == NULL) {
+		if ((v = read_int_attr(r, dd, "sriov_totalvfs")) >= 0) {
+			o->sriov_capable = true;
+			o->sriov_totalvfs = v;
+		}
+		if ((v = read_int_attr(r, dd, "sriov_numvfs")) >= 0)
+			o->sriov_numvfs = v;
+	}
 	if (!o->sriov_capable)
 		o->sriov_totalvfs = o->sriov_numvfs = -1;
-	o->physfn = readlink_base_attr(r, dd, "physfn");
 
 	if (ctx_devices_fd >= 0 &&
 	    root_readlink_in(r, ctx_devices_fd, o->address, &target) == 0) {
@@ -379,7 +384,7 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 	ctx->no_config = !config;
 	if (cache_len > 0)
 		pci_setup_cache(d, cache, cache_len);
-	prefill_libpci(r, &dd, d);
+	prefill_libpci(r, &dd, d, cache, cache_len);
 	ok = guarded_fill(ctx, a, d, &o, config);
 	if (cache_len > 0)
 		pci_setup_cache(d, NULL, 0);

@@ -29,7 +29,7 @@ char *readlink_base_attr(
     const struct root *r, const struct devdir *dd, const char *name);
 bool read_config_head(
     const struct root *r, const struct devdir *dd, u8 *buf, int *len);
-unsigned prefill_libpci(
-    const struct root *r, const struct devdir *dd, struct pci_dev *d);
+unsigned prefill_libpci(const struct root *r, const struct devdir *dd,
+    struct pci_dev *d, const u8 *cfg, int len);
 
 #endif

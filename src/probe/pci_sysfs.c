@@ -128,24 +128,44 @@ read_id_attr(
 	return v;
 }
 
+/* A little-endian word of the config head, or -1 past what was read. */
+static long
+cfg_word(const u8 *cfg, int len, int off)
+{
+	if (cfg == NULL || off + 2 > len)
+		return -1;
+	return (long)cfg[off] | (long)cfg[off + 1] << 8;
+}
+
 /*
  * Fill what libpci's sysfs method reads from the vendor, device, class,
- * revision and subsystem_* attributes, each read relative to the device fd
- * and marked known so that pci_fill_info() skips its own opens by absolute
- * path. A field whose attributes are absent or odd is left unmarked, for
- * libpci to fill (and warn about) as it always has. Returns the marked
- * PCI_FILL_* flags.
+ * revision and subsystem_* attributes, marked known so that pci_fill_info()
+ * skips its own opens by absolute path. Fields the kernel takes straight
+ * from config space come from the header already read (cfg, len bytes):
+ * the IDs unless the Vendor ID reads 0xffff (an SR-IOV VF: the kernel gets
+ * its IDs from the PF, and sysfs has them), the revision, and the subsystem
+ * IDs of a type 0 header. The class is always read from sysfs, as the
+ * kernel's quirks may have changed it. A field whose attributes are absent
+ * or odd is left unmarked, for libpci to fill (and warn about) as it always
+ * has. Returns the marked PCI_FILL_* flags.
  */
 unsigned
-prefill_libpci(const struct root *r, const struct devdir *dd, struct pci_dev *d)
+prefill_libpci(const struct root *r, const struct devdir *dd, struct pci_dev *d,
+    const u8 *cfg, int len)
 {
 	unsigned known = 0;
 	long vendor, device, cls, rev, sv, sd;
+	bool type0 = len > PCI_HEADER_TYPE &&
+		     (cfg[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_NORMAL;
 
 	if (dd->fd < 0)
 		return 0;
-	vendor = read_id_attr(r, dd, "vendor", 0xffff);
-	device = read_id_attr(r, dd, "device", 0xffff);
+	vendor = cfg_word(cfg, len, PCI_VENDOR_ID);
+	device = cfg_word(cfg, len, PCI_DEVICE_ID);
+	if (vendor < 0 || vendor == 0xffff || device < 0) {
+		vendor = read_id_attr(r, dd, "vendor", 0xffff);
+		device = read_id_attr(r, dd, "device", 0xffff);
+	}
 	if (vendor >= 0 && device >= 0) {
 		d->vendor_id = (u16)vendor;
 		d->device_id = (u16)device;
@@ -157,7 +177,9 @@ prefill_libpci(const struct root *r, const struct devdir *dd, struct pci_dev *d)
 		known |= PCI_FILL_CLASS;
 #ifdef PCI_FILL_CLASS_EXT
 		/* without the attribute libpci falls back to config space */
-		rev = read_id_attr(r, dd, "revision", 0xff);
+		rev = len > PCI_REVISION_ID
+			  ? (long)cfg[PCI_REVISION_ID]
+			  : read_id_attr(r, dd, "revision", 0xff);
 		if (rev >= 0) {
 			d->prog_if = (u8)(cls & 0xff);
 			d->rev_id = (u8)rev;
@@ -168,8 +190,13 @@ prefill_libpci(const struct root *r, const struct devdir *dd, struct pci_dev *d)
 #endif
 	}
 #if HAVE_DECL_PCI_FILL_SUBSYS
-	sv = read_id_attr(r, dd, "subsystem_vendor", 0xffff);
-	sd = sv >= 0 ? read_id_attr(r, dd, "subsystem_device", 0xffff) : -1;
+	sv = type0 ? cfg_word(cfg, len, PCI_SUBSYSTEM_VENDOR_ID) : -1;
+	sd = type0 ? cfg_word(cfg, len, PCI_SUBSYSTEM_ID) : -1;
+	if (sv < 0 || sd < 0) {
+		sv = read_id_attr(r, dd, "subsystem_vendor", 0xffff);
+		sd = sv >= 0 ? read_id_attr(r, dd, "subsystem_device", 0xffff)
+			     : -1;
+	}
 	if (sv >= 0 && sd >= 0) {
 		d->subsys_vendor_id = (u16)sv;
 		d->subsys_id = (u16)sd;
@@ -178,6 +205,7 @@ prefill_libpci(const struct root *r, const struct devdir *dd, struct pci_dev *d)
 #else
 	(void)sv;
 	(void)sd;
+	(void)type0;
 #endif
 	d->known_fields |= known;
 	return known;

@@ -124,6 +124,9 @@ tui_resize 100 30
 check "apply: a resize redraws the progress" \
 	shows "update-initramfs: part 3 of 6"
 tui_resize 80 24
+# the slow update-initramfs is CPU-bound: on a loaded machine it takes far
+# longer than a screen change may; wait for it, the check below asserts
+tui_wait "Done: reboot the host now" 120 >/dev/null 2>&1 || :
 check "finish: done, reboot the host now" \
 	shows "Done: reboot the host now" \
 	"Reboot the host now, then run vfio-wizard again" \

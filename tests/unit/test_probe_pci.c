@@ -122,6 +122,7 @@ struct fxdev {
 	const char *totalvfs, *numvfs; /* NULL: no attribute */
 	const char *physfn;	       /* link target, relative */
 	bool no_vendor;		       /* break the device: no vendor file */
+	bool vf_ids; /* as a VF: config's IDs read 0xffff, sysfs has them */
 };
 
 /* "../" times n, for links climbing back to /sys. */
@@ -174,8 +175,19 @@ fx_pci(const char *root, const struct fxdev *f)
 	fx_write(root, p, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", ven,
 	    dev, f->sv, f->sd, class >> 16, (class >> 8) & 0xff, class & 0xff);
 	if (c != NULL) {
+		struct cfg k = *c;
+
+		/* as the kernel's attributes mirror a type 0 header */
+		if ((k.b[0x0e] & 0x7f) == 0) {
+			put16(&k, 0x2c, f->sv);
+			put16(&k, 0x2e, f->sd);
+		}
+		if (f->vf_ids) {
+			put16(&k, 0x00, 0xffff);
+			put16(&k, 0x02, 0xffff);
+		}
 		snprintf(p, sizeof p, "%s/config", dir);
-		fx_write_bytes(root, p, c->b, c->len);
+		fx_write_bytes(root, p, k.b, k.len);
 	}
 	if (f->driver != NULL) {
 		snprintf(p, sizeof p, "%s/driver", dir);
@@ -443,7 +455,7 @@ test_sriov_vf(void **state)
 	fx_pci(
 	    fx->root, &FXDEV(.path = "pci0000:00/0000:00:1c.0/0000:02:10.0",
 			  .cfg = &vf, .driver = "igbvf", .reset_method = "flr",
-			  .physfn = "../0000:02:00.0"));
+			  .physfn = "../0000:02:00.0", .vf_ids = true));
 
 	h = fx_probe(fx->root, probe_pci, NULL);
 	assert_int_equal(h->n_problems, 0);
@@ -458,6 +470,9 @@ test_sriov_vf(void **state)
 	assert_string_equal(d->parent, "0000:00:1c.0");
 	d = host_pci_find(h, "0000:02:10.0");
 	assert_non_null(d);
+	/* the VF's IDs come from sysfs: its config space reads 0xffff */
+	assert_int_equal(d->vendor_id, 0x8086);
+	assert_int_equal(d->device_id, 0x1520);
 	assert_string_equal(d->physfn, "0000:02:00.0");
 	assert_string_equal(d->parent, "0000:00:1c.0");
 	assert_false(d->sriov_capable);
@@ -519,7 +534,10 @@ test_unbound_unknown(void **state)
 	host_free(h);
 }
 
-/* A device without its mandatory vendor file costs that device only. */
+/*
+ * A device whose IDs are neither in config space (a VF's read 0xffff) nor
+ * in its vendor file costs that device only.
+ */
 static void
 test_broken_device(void **state)
 {
@@ -530,7 +548,7 @@ test_broken_device(void **state)
 	cfg_init(&ok, 0x8086, 0x0412, 0x030000, 0x06, 0x00, 256);
 	fx_pci(fx->root, &FXDEV(.path = "pci0000:00/0000:00:02.0", .cfg = &ok,
 			     .driver = "i915"));
-	cfg_init(&bad, 0x8086, 0x0c0c, 0x040300, 0x06, 0x00, 256);
+	cfg_init(&bad, 0xffff, 0xffff, 0x040300, 0x06, 0x00, 256);
 	fx_pci(fx->root, &FXDEV(.path = "pci0000:00/0000:00:03.0", .cfg = &bad,
 			     .no_vendor = true));
 	h = fx_probe(fx->root, probe_pci, NULL);

@@ -56,7 +56,7 @@ if [[ ${VW_VM_ACCEL:-tcg} == kvm ]] && [[ -w /dev/kvm ]] &&
 fi
 
 # --- per scenario state -----------------------------------------------------
-scen= log= trs= img= n_pass=0 n_fail=0 boots=0 times=()
+scen='' log='' trs='' img='' n_pass=0 n_fail=0 boots=0 times=()
 
 # result PASS|FAIL NAME: one assertion, into the .trs and the log.
 result() {
@@ -105,7 +105,7 @@ boot() {
 	local n=$1 kernel=$2 initrd=$3 cmdline=$4 t0=$SECONDS dev=()
 
 	case $scen in
-	intel) dev=(-device intel-iommu,intremap=on) ;;
+	intel) dev=(-device 'intel-iommu,intremap=on') ;;
 	amd) dev=(-device amd-iommu) ;;
 	esac
 	echo "check-vm: $scen: boot $n: $cmdline" | tee -a "$log"

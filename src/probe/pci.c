@@ -194,8 +194,15 @@ fill_from_libpci(
 	 * of its absolute path, a readlink per path component; fill_from_sysfs
 	 * reads the link once relative to the device directory instead.
 	 */
+	/*
+	 * A VF's extended capabilities are not read: SR-IOV, the one looked
+	 * for there, is a PF's, and the list starts past the header read
+	 * ahead (libpci would open the config file once more for it).
+	 */
 	if (config)
-		flags |= PCI_FILL_CAPS | PCI_FILL_EXT_CAPS;
+		flags |= PCI_FILL_CAPS;
+	if (config && o->physfn == NULL)
+		flags |= PCI_FILL_EXT_CAPS;
 	pci_fill_info(d, (int)flags);
 
 	o->vendor_id = d->vendor_id;
@@ -238,7 +245,9 @@ fill_from_libpci(
 			if ((af & PCI_AF_CAP_TP) && (af & PCI_AF_CAP_FLR))
 				o->has_flr = true;
 		}
-		cap = pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED);
+		cap = o->physfn == NULL ? pci_find_cap(d, PCI_EXT_CAP_ID_SRIOV,
+					      PCI_CAP_EXTENDED)
+					: NULL;
 		if (cap != NULL) {
 			o->sriov_capable = true;
 			o->sriov_totalvfs =
@@ -283,8 +292,7 @@ fill_from_sysfs(const struct root *r, const struct devdir *dd,
 		}
 	}
 
-	/* a VF has no sriov_* attributes: they are a PF's */
-	o->physfn = readlink_base_attr(r, dd, "physfn");
+	/* a VF (physfn read before the fill) has no sriov_* attributes */
 	if (o->physfn == NULL) {
 		if ((v = read_int_attr(r, dd, "sriov_totalvfs")) >= 0) {
 			o->sriov_capable = true;
@@ -381,6 +389,7 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 	dd.fd = root_opendir(r, dd.dir);
 	config = read_config_head(r, &dd, cache, &cache_len);
 
+	o.physfn = readlink_base_attr(r, &dd, "physfn");
 	ctx->no_config = !config;
 	if (cache_len > 0)
 		pci_setup_cache(d, cache, cache_len);

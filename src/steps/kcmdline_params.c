@@ -59,14 +59,44 @@ add_param(struct kcmd_want *w, const char *key, const char *value,
 	return 0;
 }
 
+/* Whether the running kernel was booted with sysfb_init blacklisted. */
+static bool
+sysfb_off_now(const struct host *h)
+{
+	struct cmdline *cl =
+	    cmdline_parse(h->boot.cmdline ? h->boot.cmdline : "");
+	size_t i;
+	bool off = false;
+
+	for (i = 0; i < cl->n_tokens && !off; i++) {
+		const struct cmdline_token *t = &cl->tokens[i];
+		const char *v = t->value, *end;
+
+		if (t->init_arg || v == NULL ||
+		    !cmdline_key_eq(t->key, "initcall_blacklist"))
+			continue;
+		for (; *v != '\0' && !off; v = *end != '\0' ? end + 1 : end) {
+			end = strchr(v, ',');
+			if (end == NULL)
+				end = v + strlen(v);
+			off = (size_t)(end - v) == strlen("sysfb_init") &&
+			      strncmp(v, "sysfb_init", (size_t)(end - v)) == 0;
+		}
+	}
+	cmdline_free(cl);
+	return off;
+}
+
 /*
  * The boot VGA device among the functions that go to vfio-pci, or NULL. A
  * device vfio-pci already claims at boot is left out: the framebuffer
  * evidently does not stand in its way (facts §2: only when a BAR cannot
- * be reserved), and a finished host must plan nothing.
+ * be reserved), and a finished host must plan nothing; unless the running
+ * kernel has sysfb_init blacklisted, which may be why (the wizard's own
+ * drop-in after the reboot: dropping it would undo a verified step).
  */
 static const char *
-sysfb_device(const struct selection *sel)
+sysfb_device(const struct host *h, const struct selection *sel)
 {
 	size_t i;
 
@@ -76,7 +106,8 @@ sysfb_device(const struct selection *sel)
 		if (f->to_vfio && pci_is_gpu(f->dev) &&
 		    f->dev->boot_vga == TRI_YES &&
 		    (f->dev->driver == NULL ||
-			strcmp(f->dev->driver, "vfio-pci") != 0))
+			strcmp(f->dev->driver, "vfio-pci") != 0 ||
+			sysfb_off_now(h)))
 			return f->dev->address;
 	}
 	return NULL;
@@ -97,7 +128,7 @@ kcmd_want_build(const struct host *h, const struct selection *sel,
 	w->gvt = sel->igpu != NULL && sel->mode == MODE_GVT_G;
 	w->sriov = sel->igpu != NULL && sel->mode == MODE_SRIOV;
 	w->vfs = w->sriov ? sel->vfs : 0;
-	w->sysfb_dev = sysfb_device(sel);
+	w->sysfb_dev = sysfb_device(h, sel);
 
 	if (host_is_intel(h) && !iommu_default_on(h, sel))
 		err = add_param(w, "intel_iommu", "on", KP_ITEM, true, cause);

@@ -235,6 +235,49 @@ severity_role(enum severity s)
 	return UI_ROLE_FAIL;
 }
 
+static bool
+vm_chosen(const struct ui_model_in *in)
+{
+	return in->choices != NULL && choices_get(in->choices, "vm") != NULL;
+}
+
+/*
+ * With no VM chosen the VM step's note tells the command line's way to
+ * choose one (--vm ID); on screen it says this step's: Enter on it. The
+ * example 'qm create ...' of the note (the settings the mode needs) is
+ * kept, taken from between its quotes.
+ */
+static void
+vm_choose_note(
+    const struct ui_model_in *in, const char *note, struct ui_lines *out)
+{
+	const char *qm = strstr(note, "'qm create "), *end = NULL;
+	char *cmd = NULL;
+
+	if (qm != NULL && (end = strchr(qm + 1, '\'')) != NULL)
+		cmd = xstrndup(qm + 1, (size_t)(end - qm - 1));
+	if (in->host->pve.n_vms > 0) {
+		ui_lines_add(out, UI_ROLE_HINT, 0, "%s",
+		    _("No VM is chosen, so no VM config is changed: Enter on "
+		      "this step chooses one of the host's VMs."));
+		if (cmd != NULL)
+			ui_lines_add(out, UI_ROLE_HINT, 0,
+			    _("Or create one with the settings this mode "
+			      "needs, for example '%s', then start vfio-wizard "
+			      "again and choose it here."),
+			    cmd);
+	} else if (cmd != NULL)
+		ui_lines_add(out, UI_ROLE_HINT, 0,
+		    _("This host has no VM yet, so no VM config is changed. "
+		      "Create one with the settings this mode needs, for "
+		      "example '%s', then start vfio-wizard again and choose "
+		      "it here (Enter on this step)."),
+		    cmd);
+	else
+		ui_lines_add(out, UI_ROLE_HINT, 0, "%s", note);
+	free(cmd);
+}
+
 /* What the plan does for the step: files, commands and notes. */
 static void
 plan_lines(
@@ -267,7 +310,11 @@ plan_lines(
 			ui_lines_add(out, UI_ROLE_DIM, 0, "%s", p->cmds[i].why);
 	}
 	for (i = 0; i < p->n_notes; i++) {
-		if (plan_step_in(p->notes[i].step, id))
+		if (!plan_step_in(p->notes[i].step, id))
+			continue;
+		if (id == UI_STEP_VM && !vm_chosen(in))
+			vm_choose_note(in, p->notes[i].text, out);
+		else
 			ui_lines_add(
 			    out, UI_ROLE_HINT, 0, "%s", p->notes[i].text);
 	}

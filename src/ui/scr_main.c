@@ -174,13 +174,20 @@ const struct ui_screen_ops scr_main_ops = {
 	       "The right pane shows what the checks found for the step, "
 	       "with the evidence below each finding and what the wizard "
 	       "will change.\n"
-	       "Up and Down choose a step, Enter goes to the next one; on "
-	       "the last step (Reboot) Enter opens the review of every "
-	       "change, then applies it after asking. PgUp, PgDn and the "
-	       "space bar scroll the findings.\n"
-	       "d shows the diff of the plan without applying it; u shows "
-	       "what undo would put back and undoes the open transaction "
-	       "after asking."),
+	       "Up and Down choose a step, Enter goes to the next one. On "
+	       "Devices Enter opens the device picker, on VM config the "
+	       "choice of the mode and the VM; on the last step (Reboot) "
+	       "Enter opens the review of every change, then applies it "
+	       "after asking. PgUp, PgDn and the space bar scroll the "
+	       "findings.\n"
+	       "d shows the diff of the plan without applying it.\n"
+	       "u lists the transactions of the journal: the open one "
+	       "first, then the finished ones, newest first. Enter on one "
+	       "shows its files and commands; on the open one it shows "
+	       "each file's diff back to the original, files changed since "
+	       "the wizard wrote them first as conflicts, and undoes after "
+	       "asking. f overwrites those conflicts after you type the "
+	       "phrase shown. A finished transaction is shown read-only."),
     .enter = main_enter,
     .draw = main_draw,
     .key = main_key,

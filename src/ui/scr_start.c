@@ -4,8 +4,9 @@
  * applied in this boot, a reboot still needed; booted since, to verify)
  * with the engine's account of its files and commands, and offers: Enter
  * resumes or verifies (engine_resume in the worker, its result lines with
- * each after-reboot diagnosis here), u undoes, Esc continues to the steps
- * (view only while the transaction is open).
+ * each after-reboot diagnosis here), u lists the journal's transactions
+ * (the undo screen), Esc continues to the steps, which show the open
+ * transaction's choices (view only while it is open).
  */
 #include "ui.h"
 
@@ -165,9 +166,46 @@ resume_done(struct wiz *w, int rc, void *arg)
 	free(j);
 }
 
+/*
+ * The steps below show the open transaction as it is: its choices (the
+ * journal's begin record) when the command line gave none, planned again
+ * so each step's state matches what was applied and verified.
+ */
+static void
+adopt_tx_choices(struct wiz *w)
+{
+	struct engine_tx_summary *hist = NULL;
+	size_t n = 0, i;
+	char *cause = NULL, *key, **c;
+	const char *eq;
+
+	if (w->choices.n_items > 0)
+		return;
+	if (engine_history(w->start->root, &hist, &n, &cause) < 0) {
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!hist[i].open || hist[i].state == ENGINE_HIST_UNREADABLE)
+			continue;
+		for (c = hist[i].choices; *c != NULL; c++) {
+			if ((eq = strchr(*c, '=')) == NULL)
+				continue;
+			key = xstrndup(*c, (size_t)(eq - *c));
+			choices_add(&w->choices, key, eq + 1);
+			free(key);
+		}
+		break;
+	}
+	engine_history_free(hist, n);
+	if (w->choices.n_items > 0)
+		wiz_replan(w);
+}
+
 static void
 start_enter(struct wiz *w, struct ui_screen *s)
 {
+	adopt_tx_choices(w);
 	start_build(w, s->data);
 	if (w->tx == ENGINE_TX_REBOOT)
 		w->exit_code = 4; /* quitting leaves the reboot pending */
@@ -257,10 +295,17 @@ static const struct ui_screen_ops start_ops = {
 	       "each file and command, and what is left to do.\n"
 	       "Enter resumes an interrupted apply or undo, or, after the "
 	       "reboot, verifies every step on the booted host; a failed "
-	       "check names the likely cause and the next action. u shows "
-	       "what undo would put back, conflicts first, and undoes after "
-	       "asking. Esc goes to the steps, which only show the host "
-	       "while the transaction is open."),
+	       "check names the likely cause and the next action.\n"
+	       "u lists the transactions of the journal: the open one "
+	       "first, then the finished ones, newest first. Enter on one "
+	       "shows its files and commands; on the open one it shows "
+	       "each file's diff back to the original, files changed since "
+	       "the wizard wrote them first as conflicts, and undoes after "
+	       "asking. f overwrites those conflicts after you type the "
+	       "phrase shown. A finished transaction is shown read-only.\n"
+	       "Esc goes to the steps: they show the open transaction's "
+	       "choices as the host has them now. Nothing new can be "
+	       "applied until the transaction is undone."),
     .enter = start_enter,
     .draw = start_draw,
     .key = start_key,

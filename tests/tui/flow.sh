@@ -8,8 +8,9 @@
 # update-initramfs with a ticking clock, q and Esc are refused while it
 # runs, a resize redraws it; the finish says reboot and q exits 4. After
 # reboot-sim, the wizard starts on the transaction: Enter verifies every
-# step; u lists the transactions, Enter on the open one shows what undo
-# puts back and undoes after asking: every file
+# step, F1 tells what u does; Esc shows the steps with the transaction's
+# choices, every step done; u lists the transactions, Enter on the open
+# one shows what undo puts back and undoes after asking: every file
 # is back as in the pristine copy. A file changed since the apply is a
 # conflict shown before anything is done. The i7-4770K host is refused:
 # the firmware step blocked, the review not offered. The review in
@@ -148,9 +149,21 @@ tw_run "$root" "$sim" --boot-id 0b7a3d52-1f0e-4b4c-9a7e-5e2f7c1d9a01 \
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
 check "after the reboot: the start screen offers to verify" \
 	shows "The host has rebooted since the apply" "u Undo"
+tui_send F1
+check "start: F1: u lists the transactions, f the forced undo" \
+	shows "vfio-wizard help: Transaction" \
+	"u lists the transactions of the journal" "shows its files and" \
+	"overwrites those conflicts after you type the" \
+	"transaction is shown read-only" "Esc goes to the steps: they show"
+tui_send Escape
+shows "The host has rebooted since the apply" >/dev/null
 tui_send Enter
 check "Enter: every step verified" \
 	shows "Every step is verified" "cmdline: verified" "vm: verified"
+tui_send Escape
+check "Esc: the steps of the transaction as verified, VM 100 in the title" \
+	shows "┌ Steps" "✓ Firmware" "✓ Command line" "✓ Modules" \
+	"✓ Devices" "✓ VM config" "✓ Reboot" "→ VM 100"
 tui_send u
 check "u: the transactions, the open one first" \
 	shows "Undo: the transactions of the journal" "open: verified"

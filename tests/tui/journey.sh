@@ -150,6 +150,13 @@ check "the PCH's analog audio 00:1b.0 does not go along" \
 keys Escape
 check "Esc: back on the steps, on to VM config" \
 	shows "┌ Steps" "✓ Devices" "┌ VM config" "· no VM chosen yet"
+check "VM config: how to choose a VM here (Enter), not the CLI's --vm ID" \
+	shows "no VM config is changed: Enter on" \
+	"this step chooses one of the host's VMs." \
+	"'qm create 102 --name passthrough --memory 4096" \
+	"--machine pc --bios seabios --vga none', then start" \
+	"vfio-wizard again and choose it here."
+check "VM config: no --vm in the step's text" absent "--vm"
 
 # --- 3. the mode and the VM ---
 keys Enter

@@ -96,6 +96,16 @@ check "80x24: the enlarge line is gone" tui_gone "enlarge the terminal"
 tui_send F1
 check "F1: the main screen's help" \
 	shows "vfio-wizard help: Steps" "Keys on every screen"
+check "F1: u lists the transactions, Enter shows one, f forces" \
+	shows "u lists the transactions of the journal" \
+	"Enter on one" "shows its files and commands" \
+	"f" "overwrites those conflicts after you type the" \
+	"A finished" "transaction is shown read-only"
+check "F1: Enter on Devices and VM config opens their choice" \
+	shows "On Devices Enter" "opens the device picker, on VM config"
+check "F1: not the old undo (the open transaction's preview only)" \
+	sh -c '! tmux -L "$0" capture-pane -p |
+	grep -q "u shows what undo would put back"' "$tui_sock"
 tui_send Escape
 check "Esc: back from the help" shows "┌ Steps" "┌ Modules"
 check "q, y: exit 0, the terminal restored" quit_clean "Quit vfio-wizard?"
@@ -141,6 +151,12 @@ if command -v msgfmt >/dev/null 2>&1 &&
 	check "LANGUAGE=de: German step names" \
 		shows "┌ Schritte" "Kommandozeile" "Module" "Geräte" \
 		"VM-Konfiguration" "Neustart" "F1 Hilfe"
+	tui_send F1
+	check "LANGUAGE=de: F1: u listet die Transaktionen, f überschreibt" \
+		shows "u listet die Transaktionen des Journals auf" \
+		"überschreibt diese Konflikte, nachdem Sie den"
+	tui_send Escape
+	shows "┌ Schritte" >/dev/null
 	check "LANGUAGE=de: q, y: exit 0" quit_clean "Beenden"
 	tui_stop
 	unset VFIO_WIZARD_LOCALEDIR

@@ -2,7 +2,8 @@
  * test_ui_model_steps.c: the main screen's model (src/ui/model_steps.c)
  * on fixture hosts: check_run()'s findings grouped into the six steps with
  * their evidence, each step's state from the findings, the choices and
- * the plan, and the title line.
+ * the plan, the VM step's own words when no VM is chosen, and the title
+ * line.
  */
 #include "testutil.h"
 
@@ -200,6 +201,41 @@ test_i7_igpu_vm(void **state)
 	mt_free(&t);
 }
 
+/*
+ * The iGPU chosen, no VM: the VM step says how to choose one on screen
+ * (Enter on the step), not the command line's --vm ID, and keeps the
+ * note's 'qm create' example with the settings legacy IGD needs.
+ */
+static void
+test_i7_igpu_no_vm(void **state)
+{
+	static const char *const items[] = {"device=0000:00:02.0", NULL};
+	struct ui_lines f = UI_LINES_INIT;
+	struct mt t;
+	size_t i;
+	int k;
+
+	(void)state;
+	mt_load(&t, "i7-4770-pve8", items);
+	assert_non_null(t.in.plan);
+	assert_int_equal(st(&t, UI_STEP_VM), UI_STATE_NOT_YET);
+	ui_model_step_findings(&t.in, UI_STEP_VM, &f);
+	assert_true(find_line(&f, "no VM chosen yet", UI_ROLE_PENDING) >= 0);
+	assert_true(find_line(&f,
+			"Enter on this step chooses one of the "
+			"host's VMs",
+			UI_ROLE_HINT) >= 0);
+	k = find_line(&f, "'qm create 102 --name passthrough", UI_ROLE_HINT);
+	assert_true(k >= 0);
+	assert_non_null(strstr(f.v[k].text, "--machine pc --bios seabios "
+					    "--vga none', then start "
+					    "vfio-wizard again"));
+	for (i = 0; i < f.n; i++)
+		assert_null(strstr(f.v[i].text, "--vm"));
+	ui_lines_free(&f);
+	mt_free(&t);
+}
+
 /* The finished host: every step is done, nothing waits for a reboot. */
 static void
 test_i7_done(void **state)
@@ -246,6 +282,7 @@ main(void)
 	static const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_i7_nothing_chosen),
 	    cmocka_unit_test(test_i7_igpu_vm),
+	    cmocka_unit_test(test_i7_igpu_no_vm),
 	    cmocka_unit_test(test_i7_done),
 	    cmocka_unit_test(test_i7k_blocked),
 	};

@@ -2,7 +2,9 @@
 # make.sh: the README's screenshots (`make screenshots`). Replays the
 # i7-4770 demo host (tests/hosts/i7-4770-pve8.yaml), runs the full-screen
 # wizard on it in a detached tmux session at 100x30 (and once at 80x24),
-# drives it to each main screen, captures the pane with its attributes
+# drives it to each main screen (and, after an undo and a second apply
+# from the command line, the undo screen's list of transactions),
+# captures the pane with its attributes
 # (tmux capture-pane -e -p) and renders each capture to a PNG with
 # screenshots/render.py. A screen that does not show (not written yet, or
 # changed) is reported and skipped; the others are still made.
@@ -171,6 +173,29 @@ sleep 0.5
 start 100 30 keep
 shot start "┌ Transaction" "Resume"
 tm kill-server >/dev/null 2>&1
+# the undo screen's list: that transaction undone (archived in history/),
+# then the iGPU applied again for VM 100 from the command line; u on the
+# start screen lists both, the open one first with its account below
+cli() {
+	LC_ALL=C "$wizard" --root "$work/root" "$@" >"$work/cli.out" 2>&1 \
+		</dev/null
+}
+# both end 0, or 4 when a reboot is needed
+ok_or_reboot() { "$@" || [ $? = 4 ]; }
+if ok_or_reboot cli undo &&
+	ok_or_reboot cli apply --yes --device 00:02.0 --vm 100; then
+	start 100 30 keep
+	if wait_for "┌ Transaction" 5; then
+		tm send-keys u
+		shot undo "Undo: the transactions of the journal" "open:" \
+			"undone"
+	fi
+	tm kill-server >/dev/null 2>&1
+else
+	echo "screenshots: skipped undo: the command line failed:" >&2
+	sed 's/^/    | /' "$work/cli.out" >&2
+	skipped=$((skipped + 1))
+fi
 
 start 80 24
 shot main-80x24 "┌ Steps" "F1 Help"

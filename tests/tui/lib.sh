@@ -43,8 +43,15 @@ tui_tmux() {
 	tmux -L "$tui_sock" -f /dev/null "$@"
 }
 
+# Stop the tmux server and wait until it is gone: a new-session sent to a
+# server still shutting down fails ("server exited unexpectedly").
 tui_stop() {
 	tui_tmux kill-server >/dev/null 2>&1 || :
+	tui_i_=0
+	while tui_tmux list-sessions >/dev/null 2>&1 && [ $tui_i_ -lt 50 ]; do
+		sleep 0.1
+		tui_i_=$((tui_i_ + 1))
+	done
 }
 
 tui_start() {
@@ -79,8 +86,16 @@ tui_start() {
 		echo "exec sleep 600"
 	} >"$tui_dir/run.sh"
 	trap 'tui_stop' EXIT
-	tui_tmux new-session -d -x "$tui_cols_" -y "$tui_rows_" \
-		"exec env -u TMUX TERM=xterm-256color sh '$tui_dir/run.sh'"
+	# retried: on a loaded machine the previous server may still be
+	# going away, and the new one fails to start
+	tui_i_=0
+	until tui_tmux new-session -d -x "$tui_cols_" -y "$tui_rows_" \
+		"exec env -u TMUX TERM=xterm-256color sh '$tui_dir/run.sh'"; do
+		tui_i_=$((tui_i_ + 1))
+		[ $tui_i_ -lt 20 ] || return 1
+		tui_tmux kill-server >/dev/null 2>&1 || :
+		sleep 0.25
+	done
 }
 
 tui_send() {

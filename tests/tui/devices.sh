@@ -29,14 +29,6 @@ hides() {
 	done
 }
 
-# Send one key at a time, each after the screen settled.
-keys() {
-	for k_k in "$@"; do
-		tui_send "$k_k"
-		sleep 0.3
-	done
-}
-
 # q, then y: the wizard ends with 0 under the tripwire.
 quit_clean() {
 	tui_send q
@@ -53,26 +45,26 @@ quit_clean() {
 # --- i7-4770: flat list, the iGPU and its audio, filter, choice ---
 tui_start "$work/i7-4770-pve8" 80 24 LC_ALL=C.UTF-8 --
 shows "┌ Steps" >/dev/null
-keys Down Down Down
+tui_keys Down Down Down
 check "main: the Devices step" shows "┌ Devices" "· Devices"
-keys Enter
+tui_keys Enter
 check "Enter on Devices: the picker, flat, groups after the reboot" \
 	shows "┌ Devices" "No IOMMU groups yet" "┌ Verdict" "Space Choose" \
 	"/ Filter" "Esc Back"
 check "the cursor starts on the iGPU: its verdict below" \
 	shows "Modes: legacy-igd (recommended)" "goes along: 0000:00:03.0"
-keys Space
+tui_keys Space
 check "Space: 00:02.0 chosen, 00:03.0 goes along" \
 	shows "0000:00:02.0 [chosen]" "0000:00:03.0 [goes along]" \
 	"0000:00:02.0 is chosen"
-keys / e t h e r n e t
+tui_keys / e t h e r n e t
 check "/ethernet: the filter line counts the matches" shows "/ethernet_" \
 	"1 of 16"
-keys Enter
+tui_keys Enter
 check "the filter narrows the list to the NIC" \
 	shows "0000:00:19.0 Ethernet Connection I217-LM"
 check "the others are gone" hides "0000:00:02.0 [chosen]" "0000:00:00.0"
-keys Escape
+tui_keys Escape
 check "Esc clears the filter, the picker stays" \
 	shows "0000:00:02.0 [chosen]" "0000:00:00.0" "┌ Devices"
 tui_resize 100 30
@@ -83,28 +75,28 @@ check "60x20: one line asks for 80x24" shows "enlarge the terminal to 80x24"
 tui_resize 80 24
 check "back to 80x24: the picker again" \
 	shows "┌ Devices" "┌ Verdict" "Space Choose"
-keys F1
+tui_keys F1
 check "F1: the picker's help" shows "vfio-wizard help: Devices"
-keys Escape
+tui_keys Escape
 check "Esc: back from the help" shows "┌ Verdict"
-keys m
+tui_keys m
 check "m: the mode and VM choice" \
 	shows "┌ Mode and VM" "legacy-igd (recommended)" "┌ Why" \
 	"on an i440fx machine" "GVT-g does not exist for Haswell"
 check "the running VM 101 shows why it cannot be chosen" \
 	shows "101   debian12" "running: shut it down"
-keys Down
+tui_keys Down
 check "Down: VM 100 and what choosing it does" \
 	shows "/etc/pve/qemu-server/100.conf"
-keys Enter
+tui_keys Enter
 check "Enter: VM 100 chosen" shows "✓   100   win10"
-keys Down Enter
+tui_keys Down Enter
 check "the running VM is refused" shows "running: shut it down to choose it"
 tui_resize 200 24
 check "the title line names the GPU and the VM" \
 	shows "HD Graphics 4600 → VM 100 (win10)"
 tui_resize 80 24
-keys Escape Escape
+tui_keys Escape Escape
 check "Esc, Esc: the main screen, the Devices step done" \
 	shows "┌ Steps" "✓ Devices" "! VM config"
 check "q, y: exit 0, no stray access" quit_clean
@@ -113,35 +105,35 @@ tui_stop
 # --- shared-group-sata: the guard's typed confirmation ---
 tui_start "$work/shared-group-sata" 80 24 LC_ALL=C.UTF-8 --
 shows "┌ Steps" >/dev/null
-keys Down Down Down Enter
+tui_keys Down Down Down Enter
 check "the picker: IOMMU groups as a tree" \
 	shows "┌ Devices" "IOMMU group 13" "    0000:06:00.0"
-keys / 0 6 : 0 0 . 0 Enter
+tui_keys / 0 6 : 0 0 . 0 Enter
 check "/06:00.0: the GPU with its group heading" \
 	shows "IOMMU group 13" "0000:06:00.0" "2 of "
 check "its verdict: the SATA controller blocks it" \
 	shows "IOMMU group 13 also holds 0000:01:00.1 (X370 Series Chipset SATA"
-keys Space
+tui_keys Space
 check "Space: the typed confirmation with the exact phrase" \
 	shows "Typed confirmation" "take 0000:01:00.1"
 tui_send -l "take it"
-keys Enter
+tui_keys Enter
 check "a wrong phrase is refused" \
 	shows "Wrong phrase: 0000:06:00.0 is not chosen"
-keys Space
+tui_keys Space
 shows "Typed confirmation" >/dev/null
 tui_send -l "take 0000:01:00.1 from the host"
-keys Enter
+tui_keys Enter
 check "the right phrase: the next device the host needs" \
 	shows "take 0000:04:00.0"
 tui_send -l "take 0000:04:00.0 from the host"
-keys Enter
+tui_keys Enter
 shows "take 0000:05:00.0" >/dev/null
 tui_send -l "take 0000:05:00.0 from the host"
-keys Enter
+tui_keys Enter
 check "all phrases typed: 06:00.0 chosen" \
 	shows "0000:06:00.0 [chosen]" "0000:06:00.0 is chosen"
-keys Escape
+tui_keys Escape
 check "the SATA controller now goes to vfio-pci with the group" \
 	shows "0000:01:00.1 [same IOMMU group: to vfio-pci too]"
 check "q, y: exit 0, no stray access" quit_clean

@@ -26,41 +26,13 @@ tui_setup
 root=$work/root
 sim=$(tw_abs "$top_builddir/tests/tools/reboot-sim")
 
-# replay HOST DIR
-replay() {
-	rm -rf "$2"
-	LC_ALL=C "$top_builddir/vfio-wizard" replay \
-		"$top_srcdir/tests/hosts/$1.yaml" "$2" >"$work/replay.out" 2>&1 ||
-		tap_bail "replay of $1 failed: $(cat "$work/replay.out")"
-}
-
-# quit_with STATUS [QUESTION]: q, y; the wizard ends with STATUS, the
-# terminal restored, the tripwire quiet.
-quit_with() {
-	tui_send q
-	tui_wait "${2:-Quit vfio-wizard?}" || return 1
-	tui_send y
-	tui_exited 30 || return 1
-	[ "$tui_status" = "$1" ] || {
-		tap_diag "exit status $tui_status, not $1"
-		tap_diag_file "$tui_dir/tripwire"
-		return 1
-	}
-	[ "$(tui_alt)" = 0 ]
-}
-
 # Select the last step (Reboot, or its translation $1) in the step list.
 to_reboot() {
 	for t_i in 1 2 3 4 5; do tui_send Down; done
 	tui_wait "┌ ${1:-Reboot}" || return 1
 }
 
-# The manifest of the files the wizard may write: all but /proc, /sys, /dev.
-files_manifest() {
-	tree_manifest "$1" | grep -v '^\./\(proc\|sys\|dev\)\(/\|	\)'
-}
-
-replay i7-4770-pve8 "$root"
+tui_replay i7-4770-pve8 "$root"
 # a slow update-initramfs (shell built-ins only): six lines a while apart
 cat >"$root/usr/sbin/update-initramfs" <<'SLOW'
 #!/bin/sh
@@ -74,7 +46,7 @@ done
 printf 'update-initramfs: Generating initramfs\n'
 SLOW
 cp -a "$root" "$work/pristine"
-files_manifest "$work/pristine" >"$work/orig-files"
+tui_files_manifest "$work/pristine" >"$work/orig-files"
 
 # --- the flow up to "reboot now" ---
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 -- \
@@ -132,14 +104,14 @@ check "finish: done, reboot the host now" \
 	shows "Done: reboot the host now" \
 	"Reboot the host now, then run vfio-wizard again" \
 	"wrote /etc/modprobe.d/vfio-wizard.conf"
-check "finish: q, y: exit 4 (a reboot is needed)" quit_with 4
+check "finish: q, y: exit 4 (a reboot is needed)" tui_quit_with 4
 tui_stop
 
 # --- before the reboot: the start screen says a reboot is still needed ---
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
 check "start again before the reboot: a reboot is still needed" \
 	shows "a reboot is still needed" "Enter Resume/Verify"
-check "before the reboot: q, y: exit 4" quit_with 4
+check "before the reboot: q, y: exit 4" tui_quit_with 4
 tui_stop
 
 # --- the simulated reboot, then verify and undo from the start screen ---
@@ -176,14 +148,14 @@ check "Enter: asks before undoing" shows "Put every file back"
 tui_send y
 check "undo: every file back" \
 	tui_wait "Undone: every file is back as it was." 90
-check "undo: q, y: exit 0" quit_with 0
+check "undo: q, y: exit 0" tui_quit_with 0
 tui_stop
-files_manifest "$root" >"$work/undone-files"
+tui_files_manifest "$root" >"$work/undone-files"
 tap_same_file "$work/orig-files" "$work/undone-files" \
 	"undo: the files are the pristine copy's again"
 
 # --- a conflict is shown before anything is done ---
-replay i7-4770-pve8 "$root"
+tui_replay i7-4770-pve8 "$root"
 LC_ALL=C tw_run "$root" "$top_builddir/vfio-wizard" --root "$root" apply \
 	--yes --device 00:02.0 --vm 100 >"$work/apply.out" 2>&1 </dev/null
 echo "options kvm ignore_msrs=1" >>"$root/etc/modprobe.d/vfio-wizard.conf"
@@ -201,11 +173,11 @@ tui_send Enter
 check "Enter: refused, nothing done" shows "nothing was changed: files"
 check "conflict: the other files untouched" \
 	test "$before" = "$(cat "$root/etc/default/grub.d/vfio-wizard.cfg")"
-check "conflict: q, y: exit 4 (the reboot still pending)" quit_with 4
+check "conflict: q, y: exit 4 (the reboot still pending)" tui_quit_with 4
 tui_stop
 
 # --- the i7-4770K: refused ---
-replay i7-4770k-pve8 "$root"
+tui_replay i7-4770k-pve8 "$root"
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
 check "i7-4770K: the firmware step blocked with the reason" \
 	shows "✗ Firmware" "this CPU model has no VT-d"
@@ -215,7 +187,7 @@ check "i7-4770K: Enter on Reboot: the review is not offered" \
 	shows "the Firmware step is blocked"
 check "i7-4770K: still on the steps" sh -c '! tmux -L "$0" capture-pane -p |
 	grep -q "Review the changes"' "$tui_sock"
-check "i7-4770K: q, y: exit 0" quit_with 0
+check "i7-4770K: q, y: exit 0" tui_quit_with 0
 tui_stop
 # the iGPU as an option: refused before the screen starts, as plan does
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 -- --device 00:02.0 --vm 100
@@ -227,7 +199,7 @@ check "i7-4770K --device: the reason on stderr" \
 tui_stop
 
 # --- German ---
-replay i7-4770-pve8 "$root"
+tui_replay i7-4770-pve8 "$root"
 mkdir -p "$work/locale/de/LC_MESSAGES"
 if command -v msgfmt >/dev/null 2>&1 &&
 	msgfmt -o "$work/locale/de/LC_MESSAGES/vfio-wizard.mo" \
@@ -245,7 +217,7 @@ if command -v msgfmt >/dev/null 2>&1 &&
 	check "LANGUAGE=de: the question in German" \
 		shows "Diese Änderungen anwenden?"
 	tui_send n
-	check "LANGUAGE=de: q, y: exit 0" quit_with 0 "vfio-wizard beenden?"
+	check "LANGUAGE=de: q, y: exit 0" tui_quit_with 0 "vfio-wizard beenden?"
 	tui_stop
 	unset VFIO_WIZARD_LOCALEDIR
 else

@@ -26,40 +26,9 @@ tui_setup
 root=$work/root
 sim=$(tw_abs "$top_builddir/tests/tools/reboot-sim")
 
-# replay HOST DIR
-replay() {
-	rm -rf "$2"
-	LC_ALL=C "$top_builddir/vfio-wizard" replay \
-		"$top_srcdir/tests/hosts/$1.yaml" "$2" >"$work/replay.out" 2>&1 ||
-		tap_bail "replay of $1 failed: $(cat "$work/replay.out")"
-}
-
-# Send one key at a time, each after the screen settled.
-keys() {
-	for k_k in "$@"; do
-		tui_send "$k_k"
-		sleep 0.3
-	done
-}
-
 # True when TEXT is not on the screen.
 absent() {
 	! tui_screen | grep -qF -- "$1"
-}
-
-# quit_with STATUS [QUESTION]: q, y; the wizard ends with STATUS, the
-# terminal restored, the tripwire quiet.
-quit_with() {
-	tui_send q
-	tui_wait "${2:-Quit vfio-wizard?}" || return 1
-	tui_send y
-	tui_exited 30 || return 1
-	[ "$tui_status" = "$1" ] || {
-		tap_diag "exit status $tui_status, not $1"
-		tap_diag_file "$tui_dir/tripwire"
-		return 1
-	}
-	[ "$(tui_alt)" = 0 ]
 }
 
 # The whole scrollable text of the screen: each page from the top, then
@@ -90,19 +59,14 @@ has_all() {
 	done
 }
 
-# The manifest of the files the wizard may write: all but /proc, /sys, /dev.
-files_manifest() {
-	tree_manifest "$1" | grep -v '^\./\(proc\|sys\|dev\)\(/\|	\)'
-}
-
 # same_files A B: the two trees' manifests are equal.
 same_files() {
-	[ "$(files_manifest "$1")" = "$(files_manifest "$2")" ]
+	[ "$(tui_files_manifest "$1")" = "$(tui_files_manifest "$2")" ]
 }
 
-replay i7-4770-pve8 "$root"
+tui_replay i7-4770-pve8 "$root"
 cp -a "$root" "$work/pristine"
-files_manifest "$work/pristine" >"$work/orig-files"
+tui_files_manifest "$work/pristine" >"$work/orig-files"
 
 # --- 1. the first screen ---
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
@@ -116,38 +80,38 @@ check "first screen: no device chosen yet, so no VM in the title" \
 	absent "→ VM"
 
 # --- 2. Enter walks the steps; the picker on Devices ---
-keys Enter
+tui_keys Enter
 check "Enter: the command line step and its GRUB drop-in" \
 	shows "┌ Command line" "creates '/etc/default/grub.d/vfio-wizard.cfg'"
-keys Enter
+tui_keys Enter
 check "Enter: the modules step" shows "┌ Modules" "has the vfio modules"
-keys Enter
+tui_keys Enter
 check "Enter: the devices step, nothing chosen" \
 	shows "┌ Devices" "no device chosen yet"
-keys Enter
+tui_keys Enter
 check "Enter on Devices: the picker with the verdict" \
 	shows "No IOMMU groups yet" "┌ Verdict" "Space Choose" "/ Filter"
-keys /
+tui_keys /
 tui_send -l graphics
 check "/graphics: one match of the 16 rows" shows "/graphics_" "1 of 16"
-keys Enter
+tui_keys Enter
 check "the filter keeps the HD 4600 only" \
 	shows "0000:00:02.0 Xeon E3-1200 v3/4th Gen Core Processor Integrated"
 check "the HDMI audio is filtered out of the list" absent "│   0000:00:03.0"
 check "its verdict: legacy-igd, Haswell, the audio goes along" \
 	shows "[8086:0412], driver i915" "Haswell (4th generation Core)" \
 	"✓ Modes: legacy-igd (recommended)" "goes along: 0000:00:03.0"
-keys Space
+tui_keys Space
 check "Space: the HD 4600 chosen" \
 	shows "✓ 0000:00:02.0 [chosen]" "0000:00:02.0 is chosen: m chooses"
-keys Escape
+tui_keys Escape
 check "Esc clears the filter: the HDMI audio chosen with it" \
 	shows "✓ 0000:00:02.0 [chosen]" "✓ 0000:00:03.0 [goes along]" \
 	"0000:00:00.0"
 check "the PCH's analog audio 00:1b.0 does not go along" \
 	sh -c '! tmux -L "$0" capture-pane -p | grep "0000:00:1b.0" |
 	grep -q "\[\|✓"' "$tui_sock"
-keys Escape
+tui_keys Escape
 check "Esc: back on the steps, on to VM config" \
 	shows "┌ Steps" "✓ Devices" "┌ VM config" "· no VM chosen yet"
 check "VM config: how to choose a VM here (Enter), not the CLI's --vm ID" \
@@ -159,7 +123,7 @@ check "VM config: how to choose a VM here (Enter), not the CLI's --vm ID" \
 check "VM config: no --vm in the step's text" absent "--vm"
 
 # --- 3. the mode and the VM ---
-keys Enter
+tui_keys Enter
 check "Enter on VM config: the mode, legacy-igd recommended" \
 	shows "┌ Mode and VM" \
 	"legacy-igd (recommended) — the whole iGPU to one VM (GVT-d)"
@@ -170,26 +134,26 @@ check "the one-paragraph why: i440fx, SeaBIOS, vga: none, no GVT-g" \
 check "the modes offered: legacy-igd only (no GVT-g on Haswell)" \
 	sh -c '! tmux -L "$0" capture-pane -p | grep -q "gvt-g (\|sriov"' \
 	"$tui_sock"
-keys Enter
+tui_keys Enter
 check "Enter: legacy-igd chosen" \
 	shows "✓   legacy-igd (recommended)"
 check "the VMs: 100 stopped, 101 running and not choosable" \
 	shows "100   win10            pc-i440fx-8.1 seabios — stopped" \
 	"101   debian12" "running: shut it down to choose"
-keys Down Enter
+tui_keys Down Enter
 check "Down, Enter: VM 100 chosen" shows "✓   100   win10"
 check "SeaBIOS VM: no option ROM asked" absent "Option ROM"
-keys Escape
+tui_keys Escape
 check "Esc: the steps, on to Reboot, VM 100 in the title" \
 	shows "┌ Reboot" "! VM config" "→ VM 100"
 
 # --- 4, 5. the review, a resize, apply, finish ---
-keys Enter
+tui_keys Enter
 check "Enter on Reboot: the review with the GRUB drop-in" \
 	shows "Review the changes, then apply them" \
 	"/etc/default/grub.d/vfio-wizard.cfg: new file" \
 	"intel_iommu=on" "Enter Apply"
-keys NPage
+tui_keys NPage
 tui_resize 120 40
 check "resize to 120x40: the review, more of it" \
 	shows "Review the changes, then apply them" \
@@ -212,9 +176,9 @@ check "review: the commands with their purpose" \
 check "review: never disable_vga=1, never igfx_off (legacy IGD)" \
 	sh -c 'case $0 in *disable_vga=1*|*igfx_off*) exit 1;; esac' \
 	"$(printf '%s\n' "$review" | grep '^│ *+')"
-keys Enter
+tui_keys Enter
 check "Enter: asks before applying" shows "Apply these changes?"
-keys y
+tui_keys y
 check "finish: done, reboot the host now" \
 	shows "Done: reboot the host now" \
 	"Reboot the host now, then run vfio-wizard again" \
@@ -224,7 +188,7 @@ check "the tree: VM 100's config as reviewed" \
 check "the tree: the modprobe.d file as reviewed" \
 	grep -qx "options vfio-pci ids=8086:0412,8086:0c0c" \
 	"$root/etc/modprobe.d/vfio-wizard.conf"
-check "finish: q, y: exit 4 (a reboot is needed)" quit_with 4
+check "finish: q, y: exit 4 (a reboot is needed)" tui_quit_with 4
 tui_stop
 
 # --- 6. the reboot, verify, the device on vfio-pci, undo ---
@@ -235,40 +199,40 @@ tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
 check "after the reboot: the start screen offers verify and undo" \
 	shows "The host has rebooted since the apply" "device=0000:00:03.0" \
 	"Enter Resume/Verify" "u Undo"
-keys Enter
+tui_keys Enter
 check "Enter: every step verified" \
 	shows "Every step is verified" "cmdline: verified" \
 	"modules: verified" "vm: verified"
-keys Escape
+tui_keys Escape
 shows "┌ Steps" >/dev/null
-keys Down Down Down Enter
+tui_keys Down Down Down Enter
 check "the picker after the reboot: groups, the HD 4600 on vfio-pci" \
 	shows "IOMMU group 1" "[8086:0412], driver" "vfio-pci, IOMMU group 1"
 check "the tree: 00:02.0 bound to vfio-pci" \
 	sh -c 'readlink "$0" | grep -q "/vfio-pci$"' \
 	"$root/sys/bus/pci/devices/0000:00:02.0/driver"
-keys Escape u
+tui_keys Escape u
 # the undo screen may first list the journal's transactions
 if tui_wait "Enter Open" 3 >/dev/null 2>&1; then
-	keys Enter
+	tui_keys Enter
 fi
 check "u: what undo would put back" \
 	shows "Undo: what would be put back" \
 	"/etc/pve/qemu-server/100.conf: restored as it was" \
 	"-hostpci0: 0000:00:02.0,legacy-igd=1"
-keys Enter
+tui_keys Enter
 check "Enter: asks before undoing" shows "Put every file back"
-keys y
+tui_keys y
 check "undo: every file back" \
 	tui_wait "Undone: every file is back as it was." 90
-check "undo: q, y: exit 0" quit_with 0
+check "undo: q, y: exit 0" tui_quit_with 0
 tui_stop
-files_manifest "$root" >"$work/undone-files"
+tui_files_manifest "$root" >"$work/undone-files"
 tap_same_file "$work/orig-files" "$work/undone-files" \
 	"undo: the files are the pristine copy's again"
 
 # --- 7. German, up to the review ---
-replay i7-4770-pve8 "$root"
+tui_replay i7-4770-pve8 "$root"
 mkdir -p "$work/locale/de/LC_MESSAGES"
 de_loc=C.UTF-8
 if locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\?8'; then
@@ -280,21 +244,21 @@ if command -v msgfmt >/dev/null 2>&1 &&
 	VFIO_WIZARD_LOCALEDIR=$work/locale
 	tui_start "$root" 80 24 LC_ALL=$de_loc LANGUAGE=de --
 	shows "┌ Schritte" >/dev/null
-	keys Enter Enter Enter
+	tui_keys Enter Enter Enter
 	check "German ($de_loc): the devices step" \
 		shows "┌ Geräte" "noch kein Gerät gewählt"
-	keys Enter /
+	tui_keys Enter /
 	tui_send -l graphics
-	keys Enter Space Escape
+	tui_keys Enter Space Escape
 	check "German: the picker, the iGPU chosen, its audio goes along" \
 		shows "✓ 0000:00:02.0 [gewählt]" "✓ 0000:00:03.0 [geht mit]" \
 		"┌ Urteil"
-	keys Escape Enter
+	tui_keys Escape Enter
 	check "German: the mode choice with its why" \
 		shows "┌ Modus und VM" \
 		"legacy-igd (empfohlen) — die ganze iGPU an eine VM (GVT-d)" \
 		"┌ Warum" "Virtuelle Maschine"
-	keys Enter Down Enter Escape Enter
+	tui_keys Enter Down Enter Escape Enter
 	check "German: the review" \
 		shows "Änderungen prüfen, dann anwenden" "Enter Anwenden" \
 		"/etc/default/grub.d/vfio-wizard.cfg: neue Datei"
@@ -303,7 +267,7 @@ if command -v msgfmt >/dev/null 2>&1 &&
 		has_all "$review" "+hostpci0: 0000:00:02.0,legacy-igd=1" \
 		"+hostpci1: 0000:00:03.0" "/etc/pve/qemu-server/100.conf: geändert"
 	check "German: q, y: exit 0, nothing written" \
-		quit_with 0 "vfio-wizard beenden?"
+		tui_quit_with 0 "vfio-wizard beenden?"
 	tui_stop
 	unset VFIO_WIZARD_LOCALEDIR
 	check "German: the tree untouched" \
@@ -314,44 +278,44 @@ else
 fi
 
 # --- shared-group-sata: the block on screen, lifted, then the review ---
-replay shared-group-sata "$root"
+tui_replay shared-group-sata "$root"
 cp -a "$root" "$work/pristine-sg"
 tui_start "$root" 80 24 LC_ALL=C.UTF-8 --
 shows "┌ Steps" >/dev/null
-keys Down Down Down
+tui_keys Down Down Down
 check "shared group: the Devices step shows the GPU blocked and why" \
 	shows "✗ 0000:06:00.0 (GP107 [GeForce GTX 1050 Ti]) cannot be" \
 	"IOMMU group 13 also holds 0000:01:00.1" "the management NIC"
-keys Enter /
+tui_keys Enter /
 tui_send -l 06:00
-keys Enter Space
+tui_keys Enter Space
 check "Space on the blocked GPU: the block and the phrase to type" \
 	shows "Typed confirmation" "SATA Controller), the controller of the root" \
 	"type exactly: take 0000:01:00.1"
-keys Escape
+tui_keys Escape
 check "Esc on the phrase: cancelled, nothing chosen" \
 	shows "Cancelled: 0000:06:00.0 is not chosen"
 check "cancelled: the GPU has no check mark" absent "✓   0000:06:00.0"
-keys Space
+tui_keys Space
 for dev in 01:00.1 04:00.0 05:00.0; do
 	tui_wait "take 0000:$dev from the host" >/dev/null
 	tui_send -l "take 0000:$dev from the host"
-	keys Enter
+	tui_keys Enter
 done
 check "the phrases typed: the GPU and its audio function chosen" \
 	shows "✓   0000:06:00.0 [chosen]" "✓   0000:06:00.1 [goes along]"
-keys Escape Escape
+tui_keys Escape Escape
 check "Esc, Esc: the steps, on to VM config" \
 	shows "┌ VM config" "✓ Devices"
-keys Enter
+tui_keys Enter
 check "VM config: vfio for the card, the q35/OVMF VM 100" \
 	shows "✓   vfio — the whole device to one VM" \
 	"100   win10-games      pc-q35-9.0 ovmf — stopped"
 check "the cursor on VM 100: its config file below" \
 	shows "/etc/pve/qemu-server/100.conf"
-keys Enter
+tui_keys Enter
 check "Enter: VM 100 chosen" shows "✓   100   win10-games"
-keys Escape Enter
+tui_keys Escape Enter
 check "Enter on Reboot: the review" \
 	shows "Review the changes, then apply them" "Enter Apply"
 review=$(all_pages)
@@ -365,7 +329,7 @@ check "review: only the card goes to the VM, no host device" \
 check "review: each lifted guard named in the notes" \
 	has_all "$review" "CRITICAL-DEVICE GUARD LIFTED by the typed" \
 	"confirmation 'take 0000:01:00.1" "'vfio-wizard undo' and a reboot give"
-check "shared group: q, y without applying: exit 0" quit_with 0
+check "shared group: q, y without applying: exit 0" tui_quit_with 0
 tui_stop
 check "shared group: the tree untouched" \
 	same_files "$work/pristine-sg" "$root"

@@ -191,3 +191,41 @@ shows() {
 		tui_wait "$s_t" 15 || return 1
 	done
 }
+
+# The helpers the scenario tests share.
+
+# tui_replay HOST DIR: DIR becomes the replayed tests/hosts/HOST.yaml.
+tui_replay() {
+	rm -rf "$2"
+	LC_ALL=C "$top_builddir/vfio-wizard" replay \
+		"$top_srcdir/tests/hosts/$1.yaml" "$2" >"$work/replay.out" 2>&1 ||
+		tap_bail "replay of $1 failed: $(cat "$work/replay.out")"
+}
+
+# Send one key at a time, each after the screen settled.
+tui_keys() {
+	for k_k in "$@"; do
+		tui_send "$k_k"
+		sleep 0.3
+	done
+}
+
+# tui_quit_with STATUS [QUESTION]: q, y; the wizard ends with STATUS, the
+# terminal restored, the tripwire quiet.
+tui_quit_with() {
+	tui_send q
+	tui_wait "${2:-Quit vfio-wizard?}" || return 1
+	tui_send y
+	tui_exited 30 || return 1
+	[ "$tui_status" = "$1" ] || {
+		tap_diag "exit status $tui_status, not $1"
+		tap_diag_file "$tui_dir/tripwire"
+		return 1
+	}
+	[ "$(tui_alt)" = 0 ]
+}
+
+# The manifest of the files the wizard may write: all but /proc, /sys, /dev.
+tui_files_manifest() {
+	tree_manifest "$1" | grep -v '^\./\(proc\|sys\|dev\)\(/\|	\)'
+}

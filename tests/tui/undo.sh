@@ -29,27 +29,9 @@ wiz() {
 		"$@" >"$work/cli.out" 2>&1 </dev/null
 }
 
-# quit_with STATUS: q, y; the wizard ends with STATUS, the terminal restored
-quit_with() {
-	tui_send q
-	tui_wait "Quit vfio-wizard?" || return 1
-	tui_send y
-	tui_exited 30 || return 1
-	[ "$tui_status" = "$1" ] || {
-		tap_diag "exit status $tui_status, not $1"
-		tap_diag_file "$tui_dir/tripwire"
-		return 1
-	}
-	[ "$(tui_alt)" = 0 ]
-}
-
 # not_shown TEXT: the screen does not show TEXT
 not_shown() {
 	! tui_screen | grep -qF -- "$1"
-}
-
-files_manifest() {
-	tree_manifest "$1" | grep -v '^\./\(proc\|sys\|dev\)\(/\|	\)'
 }
 
 rm -rf "$root"
@@ -58,7 +40,7 @@ LC_ALL=C "$top_builddir/vfio-wizard" replay \
 	>"$work/replay.out" 2>&1 ||
 	tap_bail "replay failed: $(cat "$work/replay.out")"
 cp -a "$root" "$work/pristine"
-files_manifest "$work/pristine" >"$work/orig-files"
+tui_files_manifest "$work/pristine" >"$work/orig-files"
 
 # --- the state, quickly through the CLI ---
 wiz apply --yes --device 00:02.0 --device 00:03.0 --vm 100
@@ -139,9 +121,9 @@ check "the progress: the edited file restored too" \
 	shows "restoring $edited"
 tui_send Escape
 check "Esc: the steps" shows "┌ Steps"
-check "undone: q, y: exit 0" quit_with 0
+check "undone: q, y: exit 0" tui_quit_with 0
 tui_stop
-files_manifest "$root" >"$work/undone-files"
+tui_files_manifest "$root" >"$work/undone-files"
 tap_same_file "$work/orig-files" "$work/undone-files" \
 	"forced undo: the files are the pristine copy's again"
 
@@ -160,7 +142,7 @@ tui_send Escape
 shows "┌ Transactions" >/dev/null
 tui_send Escape
 check "Esc: back to the steps" shows "┌ Steps"
-check "again: q, y: exit 0" quit_with 0
+check "again: q, y: exit 0" tui_quit_with 0
 tui_stop
 
 tap_done

@@ -199,6 +199,12 @@ screen main 7
 check "resize to 100x30: xterm.js at 100x30" has "size: 100x30"
 check "resize to 100x30: redrawn to the new size (bottom edge on row 29)" \
 	eval '[ "$(bottom_row)" = 29 ]'
+# (the edge is box-drawing characters only, 3 bytes each in UTF-8)
+check "resize to 100x30: the bottom edge spans the 100 columns" \
+	eval '[ "$(grep "^| └" "$work/screen" | tail -n 1 |
+	sed "s/^| //; s/ *$//" | tr -d "─└┘" | wc -c)" = 1 ] &&
+	[ "$(grep "^| └" "$work/screen" | tail -n 1 |
+	sed "s/^| //; s/ *$//" | wc -c)" = 301 ]'
 check "resize to 100x30: the main screen again" has "┌ Steps" "F1 Help" \
 	"HD Graphics 4600"
 screen main 8

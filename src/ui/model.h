@@ -200,6 +200,10 @@ enum ui_choice_kind {
 	UI_CHOICE_MDEV,	      /* value: "i915-GVTg_V5_4" */
 	UI_CHOICE_MDEV_TYPED, /* type a GVT-g type name */
 	UI_CHOICE_ROMFILE,    /* type the option ROM's name (OVMF) */
+	UI_CHOICE_VFS,	      /* type the SR-IOV VF count (value: now) */
+	UI_CHOICE_XVGA,	      /* toggle x-vga=1 for a whole GPU */
+	UI_CHOICE_BLACKLIST,  /* value: a module chosen; Enter removes it */
+	UI_CHOICE_BLACKLIST_ADD, /* type a module name to blacklist */
 };
 /* The choice screen's rows: lines, and per line what Enter chooses. */
 struct ui_choicerows {
@@ -216,6 +220,20 @@ struct ui_choicerows {
 void ui_model_choice(const struct host *, const struct verdict *v,
     const struct choices *, struct ui_choicerows *out);
 void ui_choicerows_free(struct ui_choicerows *);
+/* The VF count planned without "vfs=": sriov_totalvfs, else 7. */
+int ui_choice_vfs_default(const struct host *, const struct verdict *);
+/*
+ * NULL when text is a VF count v's iGPU offers (1 to its sriov_totalvfs,
+ * else to 63, as selection.c checks "vfs="), else why not (free it).
+ */
+char *ui_choice_check_vfs(
+    const struct host *, const struct verdict *, const char *text);
+/*
+ * The module name of a typed "blacklist=" value ('-' as '_', as
+ * selection.c reads it), or NULL with *cause set when it is no module
+ * name.
+ */
+char *ui_choice_module(const char *text, char **cause);
 /* One paragraph: what a mode does and needs (translated). */
 const char *ui_mode_explanation(enum vw_mode);
 /* What row means for this device: the mode's why, a VM's state. */

@@ -3,8 +3,10 @@
  * curses: the modes the verdict offers (the recommended one first), the
  * VMs of the node (running or locked ones shown but not choosable, with
  * the reason) and "no VM", for GVT-g the mdev types of the generation's
- * family (or one typed), for legacy IGD on an OVMF VM the option ROM; and
- * the explanation of the row under the cursor: why this mode for this
+ * family (or one typed), for legacy IGD on an OVMF VM the option ROM, for
+ * SR-IOV the VF count, for a whole GPU the x-vga toggle, and the drivers
+ * also blacklisted (--vfs, --x-vga, --blacklist of the CLI); and the
+ * explanation of the row under the cursor: why this mode for this
  * device (the mode's paragraph, the knowledge base's advice for the
  * generation, the verdict's notes) or what a VM row means.
  */
@@ -14,6 +16,7 @@
 #include "vfio-wizard/kb.h"
 #include "vfio-wizard/step.h"
 
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +186,127 @@ chosen_vm(const struct host *h, const struct choices *c)
 	return NULL;
 }
 
+/* As selection.c: a count above this is refused without sriov_totalvfs. */
+#define UI_MAX_VFS 63
+
+int
+ui_choice_vfs_default(const struct host *h, const struct verdict *v)
+{
+	const struct pci_device *d;
+
+	if (v == NULL || v->device >= h->n_pci)
+		return 7;
+	d = &h->pci[v->device];
+	return d->sriov_totalvfs > 0 ? d->sriov_totalvfs : 7;
+}
+
+/* The most VFs "vfs=" may ask of v's device. */
+static int
+vfs_max(const struct host *h, const struct verdict *v)
+{
+	const struct pci_device *d;
+
+	if (v == NULL || v->device >= h->n_pci)
+		return UI_MAX_VFS;
+	d = &h->pci[v->device];
+	return d->sriov_totalvfs > 0 ? d->sriov_totalvfs : UI_MAX_VFS;
+}
+
+char *
+ui_choice_check_vfs(
+    const struct host *h, const struct verdict *v, const char *text)
+{
+	int max = vfs_max(h, v);
+	char *end;
+	long n;
+
+	n = strtol(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || n < 1 || n > max)
+		return xasprintf(
+		    _("'%s' is not a VF count this GPU offers (1 to %d)"), text,
+		    max);
+	return NULL;
+}
+
+char *
+ui_choice_module(const char *text, char **cause)
+{
+	char *name = xstrdup(text), *p;
+
+	for (p = name; *p != '\0'; p++)
+		if (*p == '-')
+			*p = '_';
+	if (*name == '\0' || strlen(name) > 55 ||
+	    strspn(name,
+		"abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name)) {
+		*cause = xasprintf(_("'%s' is not a module name"), text);
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* SR-IOV: the VF count, typed; the default shown while none is chosen. */
+static void
+vfs_rows(struct ui_choicerows *out, const struct host *h,
+    const struct verdict *v, const struct choices *c)
+{
+	const char *want = choices_get(c, "vfs");
+	char *t, now[16];
+
+	heading(out, _("Virtual functions (SR-IOV)"));
+	if (want != NULL)
+		t = xasprintf(
+		    _("virtual functions: %s (up to %d)"), want, vfs_max(h, v));
+	else
+		t = xasprintf(_("virtual functions: %d (default, up to %d)"),
+		    ui_choice_vfs_default(h, v), vfs_max(h, v));
+	snprintf(now, sizeof now, "%d",
+	    want != NULL ? atoi(want) : ui_choice_vfs_default(h, v));
+	add_row(out, want != NULL ? UI_ROLE_OK : UI_ROLE_PENDING, 2,
+	    UI_CHOICE_VFS, now, true, t);
+	free(t);
+}
+
+/* A whole GPU (vfio): x-vga=1 when it is the VM's display. */
+static void
+xvga_rows(struct ui_choicerows *out, const struct choices *c)
+{
+	const char *x = choices_get(c, "x-vga");
+	bool on = x != NULL &&
+		  (strcmp(x, "1") == 0 || strcasecmp(x, "on") == 0 ||
+		      strcasecmp(x, "yes") == 0 || strcasecmp(x, "true") == 0);
+
+	heading(out, _("Display"));
+	add_row(out, on ? UI_ROLE_OK : UI_ROLE_PENDING, 2, UI_CHOICE_XVGA,
+	    on ? "1" : "0", true, _("x-vga=1: this GPU is the VM's display"));
+	add_row(out, UI_ROLE_DIM, 4, UI_CHOICE_NONE, NULL, false,
+	    _("for a monitor on this GPU as the VM's primary screen "
+	      "(implied when the VM has vga: none)"));
+}
+
+/* The drivers also blacklisted: each chosen one, and "add one". */
+static void
+blacklist_rows(struct ui_choicerows *out, const struct choices *c)
+{
+	size_t i;
+	char *t;
+
+	heading(out, _("Drivers also blacklisted"));
+	for (i = 0; c != NULL && i < c->n_items; i++) {
+		if (strncmp(c->items[i], "blacklist=", 10) != 0)
+			continue;
+		t = xasprintf(
+		    _("%s \u2014 Enter removes it"), c->items[i] + 10);
+		add_row(out, UI_ROLE_OK, 2, UI_CHOICE_BLACKLIST,
+		    c->items[i] + 10, true, t);
+		free(t);
+	}
+	add_row(out, UI_ROLE_PENDING, 2, UI_CHOICE_BLACKLIST_ADD, NULL, true,
+	    _("also blacklist a driver\u2026"));
+}
+
 void
 ui_model_choice(const struct host *h, const struct verdict *v,
     const struct choices *c, struct ui_choicerows *out)
@@ -208,6 +332,14 @@ ui_model_choice(const struct host *h, const struct verdict *v,
 		    UI_CHOICE_ROMFILE, rom, true, t);
 		free(t);
 	}
+	if (v != NULL && v->igpu != NULL && mode != NULL &&
+	    strcmp(mode, "sriov") == 0)
+		vfs_rows(out, h, v, c);
+	if (v != NULL && v->igpu == NULL && v->device < h->n_pci &&
+	    pci_is_gpu(&h->pci[v->device]))
+		xvga_rows(out, c);
+	if (v != NULL)
+		blacklist_rows(out, c);
 }
 
 void
@@ -326,6 +458,31 @@ ui_model_choice_explain(const struct host *h, const struct verdict *v,
 		    _("OVMF needs an IGD option ROM for legacy IGD: a file "
 		      "name in /usr/share/kvm (for example one built from "
 		      "VfioIgdPkg), or change the VM to SeaBIOS instead."));
+		break;
+	case UI_CHOICE_VFS:
+		ui_lines_add(out, UI_ROLE_NORMAL, 0, "%s",
+		    _("How many virtual functions the iGPU creates at boot "
+		      "(its sriov_numvfs, set in /etc/sysfs.d by the plan): "
+		      "each VF goes to one VM. The count is 1 to the iGPU's "
+		      "sriov_totalvfs; Enter types another."));
+		break;
+	case UI_CHOICE_XVGA:
+		ui_lines_add(out, UI_ROLE_NORMAL, 0, "%s",
+		    _("x-vga=1 on the hostpci entry makes this GPU the VM's "
+		      "primary VGA display: the picture appears on a monitor "
+		      "attached to the GPU, and the VM's emulated display "
+		      "goes (vga: none implies it). Leave it off when the "
+		      "GPU is a second display or only computes. Enter "
+		      "switches it."));
+		break;
+	case UI_CHOICE_BLACKLIST:
+	case UI_CHOICE_BLACKLIST_ADD:
+		ui_lines_add(out, UI_ROLE_NORMAL, 0, "%s",
+		    _("A driver blacklisted in /etc/modprobe.d is not loaded "
+		      "automatically at boot, so it cannot claim a device "
+		      "before vfio-pci does (as --blacklist MODULE). A "
+		      "driver a device the host keeps still needs is "
+		      "refused. Enter on a chosen driver removes it."));
 		break;
 	case UI_CHOICE_NONE:
 		break;

@@ -3,8 +3,9 @@
  * verdict offers (the recommended one first), the VMs of the node (running
  * or locked ones shown, not choosable) and "no VM", the GVT-g type for
  * GVT-g (from the generation's family, or typed), the option ROM for
- * legacy IGD on an OVMF VM (model_choice.c). Below the list, why the mode
- * under the cursor suits this device, or what the row means, and the
+ * legacy IGD on an OVMF VM, the SR-IOV VF count, x-vga=1 for a whole GPU
+ * and the drivers also blacklisted (model_choice.c). Below the list, why the
+ * mode under the cursor suits this device, or what the row means, and the
  * plan's refusal when the choices cannot be planned. Every choice plans
  * again (wiz_replan).
  */
@@ -147,6 +148,49 @@ typed(struct wiz *w, const char *text, void *arg)
 	changed(w, top->data);
 }
 
+/* A typed VF count came back: checked as "vfs=" is, then chosen. */
+static void
+typed_vfs(struct wiz *w, const char *text, void *arg)
+{
+	struct ui_screen *top = ui_top(w);
+	char *why;
+
+	(void)arg;
+	if (text == NULL || *text == '\0' || top == NULL ||
+	    strcmp(top->ops->id, "choice") != 0)
+		return;
+	why = ui_choice_check_vfs(w->start->host, target(w), text);
+	if (why != NULL) {
+		ui_say(w, "%s", why);
+		free(why);
+		return;
+	}
+	ui_choices_set(&w->choices, "vfs", text);
+	changed(w, top->data);
+}
+
+/* A typed module name came back: checked as "blacklist=" is, added. */
+static void
+typed_blacklist(struct wiz *w, const char *text, void *arg)
+{
+	struct ui_screen *top = ui_top(w);
+	char *why = NULL, *name;
+
+	(void)arg;
+	if (text == NULL || *text == '\0' || top == NULL ||
+	    strcmp(top->ops->id, "choice") != 0)
+		return;
+	if ((name = ui_choice_module(text, &why)) == NULL) {
+		ui_say(w, "%s", why);
+		free(why);
+		return;
+	}
+	if (!ui_choices_has(&w->choices, "blacklist", name))
+		choices_add(&w->choices, "blacklist", name);
+	free(name);
+	changed(w, top->data);
+}
+
 static void
 pick(struct wiz *w, struct ch_scr *c)
 {
@@ -168,6 +212,8 @@ pick(struct wiz *w, struct ch_scr *c)
 			ui_choices_remove(&w->choices, "mdev", NULL);
 		if (strcmp(val, "legacy-igd") != 0)
 			ui_choices_remove(&w->choices, "romfile", NULL);
+		if (strcmp(val, "sriov") != 0)
+			ui_choices_remove(&w->choices, "vfs", NULL);
 		break;
 	case UI_CHOICE_VM:
 		ui_choices_set(&w->choices, "vm", val);
@@ -192,6 +238,24 @@ pick(struct wiz *w, struct ch_scr *c)
 			      "/usr/share/kvm (copy it there first):"));
 		ui_prompt(w, _("Option ROM"), q, typed, (void *)"romfile");
 		free(q);
+		return;
+	case UI_CHOICE_VFS:
+		q = xasprintf(_("How many virtual functions (now %s)?"), val);
+		ui_prompt(w, _("Virtual functions"), q, typed_vfs, NULL);
+		free(q);
+		return;
+	case UI_CHOICE_XVGA:
+		ui_choices_set(
+		    &w->choices, "x-vga", strcmp(val, "1") == 0 ? NULL : "1");
+		break;
+	case UI_CHOICE_BLACKLIST:
+		ui_choices_remove(&w->choices, "blacklist", val);
+		break;
+	case UI_CHOICE_BLACKLIST_ADD:
+		ui_prompt(w, _("Blacklist a driver"),
+		    _("The module name to keep from loading at boot, as "
+		      "lsmod names it (for example nouveau):"),
+		    typed_blacklist, NULL);
 		return;
 	case UI_CHOICE_NONE:
 		return;
@@ -280,7 +344,11 @@ static const struct ui_screen_ops scr_choice_ops = {
 	       "unlocked. Without a VM the plan prepares the host and says "
 	       "how to create one.\n"
 	       "For GVT-g choose the virtual GPU's type; for legacy IGD on "
-	       "an OVMF VM type the option ROM's file name.\n"
+	       "an OVMF VM type the option ROM's file name; for SR-IOV "
+	       "type the number of virtual functions; for a whole GPU "
+	       "switch x-vga=1 when it is the VM's display. Any driver "
+	       "typed under 'also blacklist a driver' is kept from "
+	       "loading at boot; Enter on one removes it.\n"
 	       "Enter chooses the row under the cursor and plans again; "
 	       "when the plan refuses, the pane says why. + and - scroll "
 	       "the pane. Esc goes back."),

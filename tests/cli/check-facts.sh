@@ -9,14 +9,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_HOSTS=$hosts
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_HOSTS VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES
+. "$top_srcdir/tests/lib/cli.sh"
 
 if ! command -v jq >/dev/null 2>&1; then
 	tap_bail "jq is not installed (dev/test installs it)"

@@ -16,15 +16,8 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
+. "$top_srcdir/tests/lib/cli.sh"
 golden=$(tw_abs "$top_srcdir/tests/cli/golden")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_HOSTS=$hosts
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_HOSTS VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR
 TW_TIMEOUT=${TW_TIMEOUT:-300}
 
 # the trees are many small files: tmpfs when there is one and no TMPDIR

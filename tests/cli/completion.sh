@@ -16,15 +16,8 @@ if ! command -v bash >/dev/null; then
 	echo "1..0 # SKIP bash is not installed"
 	exit 0
 fi
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
+. "$top_srcdir/tests/lib/cli.sh"
 script=$(tw_abs "$top_srcdir/completion/vfio-wizard")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_HOSTS=$hosts
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
-export LC_ALL LANGUAGE VFIO_WIZARD_HOSTS VFIO_WIZARD_DATADIR
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vw-completion.XXXXXX") || tap_bail "mktemp"
 trap 'rm -rf "$work"' EXIT

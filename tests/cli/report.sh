@@ -19,15 +19,9 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/tripwire.sh"
 
-wizard=$(tw_abs "$top_builddir/vfio-wizard")
-hosts=$(tw_abs "$top_srcdir/tests/hosts")
-LC_ALL=C
-LANGUAGE=
-VFIO_WIZARD_HOSTS=$hosts
-VFIO_WIZARD_DATADIR=${VFIO_WIZARD_DATADIR:-$(tw_abs "$top_srcdir/data")}
+. "$top_srcdir/tests/lib/cli.sh"
 SOURCE_DATE_EPOCH=1700000000
-export LC_ALL LANGUAGE VFIO_WIZARD_HOSTS VFIO_WIZARD_DATADIR SOURCE_DATE_EPOCH
-unset LANG LC_MESSAGES VFIO_WIZARD_LOCALEDIR
+export SOURCE_DATE_EPOCH
 TW_TIMEOUT=${TW_TIMEOUT:-300}
 
 base=${TMPDIR:-/tmp}

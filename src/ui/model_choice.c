@@ -282,8 +282,7 @@ xvga_rows(struct ui_choicerows *out, const struct choices *c)
 	add_row(out, on ? UI_ROLE_OK : UI_ROLE_PENDING, 2, UI_CHOICE_XVGA,
 	    on ? "1" : "0", true, _("x-vga=1: this GPU is the VM's display"));
 	add_row(out, UI_ROLE_DIM, 4, UI_CHOICE_NONE, NULL, false,
-	    _("for a monitor on this GPU as the VM's primary screen "
-	      "(implied when the VM has vga: none)"));
+	    _("its monitor is the VM's screen (vga: none implies it)"));
 }
 
 /* The drivers also blacklisted: each chosen one, and "add one". */
@@ -332,8 +331,8 @@ ui_model_choice(const struct host *h, const struct verdict *v,
 		    UI_CHOICE_ROMFILE, rom, true, t);
 		free(t);
 	}
-	if (v != NULL && v->igpu != NULL && mode != NULL &&
-	    strcmp(mode, "sriov") == 0)
+	if (v != NULL && v->igpu != NULL &&
+	    mode_from_name(mode) == (int)MODE_SRIOV)
 		vfs_rows(out, h, v, c);
 	if (v != NULL && v->igpu == NULL && v->device < h->n_pci &&
 	    pci_is_gpu(&h->pci[v->device]))

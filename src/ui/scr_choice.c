@@ -212,7 +212,7 @@ pick(struct wiz *w, struct ch_scr *c)
 			ui_choices_remove(&w->choices, "mdev", NULL);
 		if (strcmp(val, "legacy-igd") != 0)
 			ui_choices_remove(&w->choices, "romfile", NULL);
-		if (strcmp(val, "sriov") != 0)
+		if (mode_from_name(val) != (int)MODE_SRIOV)
 			ui_choices_remove(&w->choices, "vfs", NULL);
 		break;
 	case UI_CHOICE_VM:

@@ -81,8 +81,8 @@ row(const struct mc *t, enum ui_choice_kind k, const char *text)
 static void
 test_vfs_row(void **state)
 {
-	static const char *const sriov[] = {"mode=sriov", NULL};
-	static const char *const three[] = {"mode=sriov", "vfs=3", NULL};
+	static const char *const sriov[] = {"mode=sr-iov", NULL};
+	static const char *const three[] = {"mode=sr-iov", "vfs=3", NULL};
 	static const char *const vfio[] = {"mode=vfio", NULL};
 	struct ui_lines ex = UI_LINES_INIT;
 	struct mc t;

@@ -193,16 +193,16 @@ void ui_choices_set(struct choices *, const char *key, const char *value);
 
 /* ---- the mode and VM choice (model_choice.c) ---- */
 enum ui_choice_kind {
-	UI_CHOICE_NONE = 0,   /* a heading or a line to read */
-	UI_CHOICE_MODE,	      /* value: "legacy-igd" */
-	UI_CHOICE_VM,	      /* value: "100" */
-	UI_CHOICE_NO_VM,      /* no VM: the plan says how to create one */
-	UI_CHOICE_MDEV,	      /* value: "i915-GVTg_V5_4" */
-	UI_CHOICE_MDEV_TYPED, /* type a GVT-g type name */
-	UI_CHOICE_ROMFILE,    /* type the option ROM's name (OVMF) */
-	UI_CHOICE_VFS,	      /* type the SR-IOV VF count (value: now) */
-	UI_CHOICE_XVGA,	      /* toggle x-vga=1 for a whole GPU */
-	UI_CHOICE_BLACKLIST,  /* value: a module chosen; Enter removes it */
+	UI_CHOICE_NONE = 0,	 /* a heading or a line to read */
+	UI_CHOICE_MODE,		 /* value: "legacy-igd" */
+	UI_CHOICE_VM,		 /* value: "100" */
+	UI_CHOICE_NO_VM,	 /* no VM: the plan says how to create one */
+	UI_CHOICE_MDEV,		 /* value: "i915-GVTg_V5_4" */
+	UI_CHOICE_MDEV_TYPED,	 /* type a GVT-g type name */
+	UI_CHOICE_ROMFILE,	 /* type the option ROM's name (OVMF) */
+	UI_CHOICE_VFS,		 /* type the SR-IOV VF count (value: now) */
+	UI_CHOICE_XVGA,		 /* toggle x-vga=1 for a whole GPU */
+	UI_CHOICE_BLACKLIST,	 /* value: a module chosen; Enter removes it */
 	UI_CHOICE_BLACKLIST_ADD, /* type a module name to blacklist */
 };
 /* The choice screen's rows: lines, and per line what Enter chooses. */

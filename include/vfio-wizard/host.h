@@ -100,6 +100,8 @@ bool pci_is_gpu(const struct pci_device *); /* class 03xx */
 bool pci_is_bridge(
     const struct pci_device *); /* class 0604/0600 host bridges too */
 bool pci_is_audio(const struct pci_device *); /* class 0403 */
+/* Two VFs of one PF with one ID and one driver (listed as one run). */
+bool pci_same_vf_run(const struct pci_device *, const struct pci_device *);
 
 /* ---- Kernel and modules (/proc, /boot, /lib/modules via libkmod) ---- */
 enum kmod_presence { KMOD_MISSING = 0, KMOD_MODULE, KMOD_BUILTIN };

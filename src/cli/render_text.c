@@ -41,17 +41,6 @@ device_line(struct strbuf *sb, const struct pci_device *d)
 	sb_addc(sb, '\n');
 }
 
-/* Two VFs of one PF, with one ID and one driver: shown as one run. */
-static bool
-same_vf_run(const struct pci_device *a, const struct pci_device *b)
-{
-	return a->physfn != NULL && b->physfn != NULL &&
-	       strcmp(a->physfn, b->physfn) == 0 &&
-	       a->vendor_id == b->vendor_id && a->device_id == b->device_id &&
-	       (a->driver == NULL) == (b->driver == NULL) &&
-	       (a->driver == NULL || strcmp(a->driver, b->driver) == 0);
-}
-
 /* n (at least 2) virtual functions, first to last, as one line. */
 static void
 vf_run_line(struct strbuf *sb, const struct pci_device *first,
@@ -95,8 +84,8 @@ group_devices(
 			sb_addf(sb, "  %-9d ", g->id);
 		else
 			sb_addf(sb, "  %-9s ", "");
-		for (k = j + 1;
-		     k < g->n_devices && same_vf_run(d, &h->pci[g->devices[k]]);
+		for (k = j + 1; k < g->n_devices &&
+				pci_same_vf_run(d, &h->pci[g->devices[k]]);
 		     k++)
 			;
 		if (k - j >= 2) {
@@ -124,7 +113,7 @@ render_groups(const struct host *h, struct strbuf *sb)
 			if ((a = lone_vf(h, &gs[i])) >= 0) {
 				while (k < h->iommu.n_groups &&
 				       (b = lone_vf(h, &gs[k])) >= 0 &&
-				       same_vf_run(&h->pci[a], &h->pci[b]))
+				       pci_same_vf_run(&h->pci[a], &h->pci[b]))
 					k++;
 			}
 			if (k - i < 2) {

@@ -7,6 +7,7 @@
 #include "vfio-wizard/pci_addr.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool
 pci_is_gpu(const struct pci_device *d)
@@ -59,4 +60,14 @@ host_pci_find(const struct host *h, const char *address)
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+bool
+pci_same_vf_run(const struct pci_device *a, const struct pci_device *b)
+{
+	return a->physfn != NULL && b->physfn != NULL &&
+	       strcmp(a->physfn, b->physfn) == 0 &&
+	       a->vendor_id == b->vendor_id && a->device_id == b->device_id &&
+	       (a->driver == NULL) == (b->driver == NULL) &&
+	       (a->driver == NULL || strcmp(a->driver, b->driver) == 0);
 }

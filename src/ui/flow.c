@@ -70,6 +70,18 @@ ui_elapsed(const struct timespec *start)
 	return xasprintf("%ld:%02ld", s / 60, s % 60);
 }
 
+void
+ui_tx_refresh(struct wiz *w)
+{
+	enum engine_tx tx = ENGINE_TX_INTERRUPTED;
+	char *why = NULL;
+
+	if (engine_tx_state(w->start->root, w->start->host, &tx, &why) < 0)
+		tx = ENGINE_TX_INTERRUPTED;
+	free(why);
+	w->tx = (int)tx;
+}
+
 int
 ui_outcome_exit(int outcome)
 {

@@ -194,17 +194,6 @@ static const struct {
     [MARK_CHOSEN_BLOCKED] = {UI_ROLE_FAIL, N_("chosen, blocked")},
 };
 
-/* Two VFs of one PF, with one ID and one driver: shown as one run. */
-static bool
-same_vf_run(const struct pci_device *a, const struct pci_device *b)
-{
-	return a->physfn != NULL && b->physfn != NULL &&
-	       strcmp(a->physfn, b->physfn) == 0 &&
-	       a->vendor_id == b->vendor_id && a->device_id == b->device_id &&
-	       (a->driver == NULL) == (b->driver == NULL) &&
-	       (a->driver == NULL || strcmp(a->driver, b->driver) == 0);
-}
-
 static void
 add_row(struct ui_devrows *out, enum ui_role role, int indent, size_t dev,
     size_t count, const char *text)
@@ -265,7 +254,7 @@ device_rows(struct ui_devrows *out, const struct host *h,
 
 		for (k = j + 1; k < n && marks[idx[j]] == MARK_NONE &&
 				marks[idx[k]] == MARK_NONE &&
-				same_vf_run(d, &h->pci[idx[k]]);
+				pci_same_vf_run(d, &h->pci[idx[k]]);
 		     k++)
 			;
 		if (k - j >= 2)
@@ -301,7 +290,7 @@ group_rows(
 		if ((a = lone_vf(h, marks, &gs[i])) >= 0) {
 			while (k < h->iommu.n_groups &&
 			       (b = lone_vf(h, marks, &gs[k])) >= 0 &&
-			       same_vf_run(&h->pci[a], &h->pci[b]))
+			       pci_same_vf_run(&h->pci[a], &h->pci[b]))
 				k++;
 		}
 		if (k - i >= 2) {

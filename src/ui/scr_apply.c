@@ -48,17 +48,13 @@ apply_done(struct wiz *w, int rc, void *arg)
 {
 	struct apply_job *j = arg;
 	enum engine_outcome oc = j->outcome;
-	char *cause = j->cause, *why = NULL;
-	enum engine_tx tx = ENGINE_TX_INTERRUPTED;
+	char *cause = j->cause;
 
 	if (rc < 0 && oc == ENGINE_DONE)
 		oc = ENGINE_FAILED;
 	free(j);
 	/* the journal says whether a transaction is open now */
-	if (engine_tx_state(w->start->root, w->start->host, &tx, &why) < 0)
-		tx = ENGINE_TX_INTERRUPTED;
-	free(why);
-	w->tx = (int)tx;
+	ui_tx_refresh(w);
 	ui_pop_to(w, "apply");
 	if (strcmp(ui_top(w)->ops->id, "apply") == 0)
 		ui_pop(w);

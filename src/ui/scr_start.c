@@ -122,15 +122,10 @@ resume_done(struct wiz *w, int rc, void *arg)
 {
 	struct resume_job *j = arg;
 	struct start_scr *st;
-	enum engine_tx tx = ENGINE_TX_INTERRUPTED;
-	char *why = NULL;
 	size_t i;
 
 	(void)rc;
-	if (engine_tx_state(w->start->root, w->start->host, &tx, &why) < 0)
-		tx = ENGINE_TX_INTERRUPTED;
-	free(why);
-	w->tx = (int)tx;
+	ui_tx_refresh(w);
 	w->exit_code = ui_outcome_exit(j->outcome);
 	ui_pop_to(w, "start");
 	if (strcmp(ui_top(w)->ops->id, "start") == 0) {

@@ -246,6 +246,11 @@ void scr_undo_push(struct wiz *);
 char *ui_elapsed(const struct timespec *start);
 /* The exit code of an engine outcome, as the commands return it. */
 int ui_outcome_exit(int outcome);
+/*
+ * After a job of the worker: read again from the journal where the
+ * transaction stands (w->tx; interrupted when it cannot be read).
+ */
+void ui_tx_refresh(struct wiz *);
 /* The device picker: IOMMU groups, Space chooses, / filters. */
 void scr_devices_push(struct wiz *);
 /* The mode, the VM, the GVT-g type or option ROM of the chosen device. */

@@ -11,8 +11,6 @@
 # the right ones lift the guard. Skips when tmux is missing.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
 tui_setup

@@ -17,9 +17,6 @@
 # devices to vfio-pci and only the GPU's functions to the VM.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/tripwire.sh"
-. "$top_srcdir/tests/lib/tree.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
 tui_setup

@@ -1,5 +1,5 @@
-# lib.sh: drive the full-screen wizard in tmux (sourced, POSIX sh, with
-# tests/lib/tap.sh and tests/lib/tripwire.sh).
+# lib.sh: drive the full-screen wizard in tmux (sourced, POSIX sh; it
+# sources tests/lib/tap.sh, tripwire.sh and tree.sh itself).
 #
 #   tui_start ROOT COLS ROWS [ENV=VALUE...] -- [WIZARD ARGS...]
 #       start `vfio-wizard --root ROOT ARGS` under the tripwire (tw_run) in a
@@ -27,6 +27,10 @@
 #
 # Needs $top_builddir, $top_srcdir and $TMPDIR (the test's own). Scripts
 # skip (exit 77 after a TAP plan of 0) when tmux is not installed.
+
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/tripwire.sh"
+. "$top_srcdir/tests/lib/tree.sh"
 
 tui_sock=vw-$$
 tui_dir=${TMPDIR:-/tmp}/tui.$$

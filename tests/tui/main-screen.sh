@@ -10,8 +10,6 @@
 # it with the terminal restored. Skips when tmux is missing.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
 tui_setup

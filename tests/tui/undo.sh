@@ -13,9 +13,6 @@
 # screen. Skips when tmux is missing.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/tripwire.sh"
-. "$top_srcdir/tests/lib/tree.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
 tui_setup

@@ -21,8 +21,6 @@
 # tripwire, only the wizard runs under it.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/tripwire.sh"
 . "$top_srcdir/tests/tui/lib.sh"
 
 xterm_version=6.0.0

@@ -327,6 +327,15 @@ void probe_cpu(struct host *, const struct root *, const struct kb *);
 void probe_firmware(struct host *, const struct root *);
 void probe_pci(struct host *, const struct root *);
 void probe_iommu(struct host *, const struct root *); /* after probe_pci */
+/*
+ * probe_iommu in two halves: the groups' directories read on threads from
+ * iommu_groups_start (before probe_pci, so both run at once), the groups
+ * made host groups by probe_iommu_groups after probe_pci (it frees gs).
+ */
+struct iommu_groups_scan;
+struct iommu_groups_scan *iommu_groups_start(const struct root *);
+void probe_iommu_groups(
+    struct host *, const struct root *, struct iommu_groups_scan *gs);
 void probe_kernel(struct host *, const struct root *);
 void probe_kmods(struct host *, const struct root *); /* after probe_kernel */
 void probe_boot(

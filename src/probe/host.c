@@ -37,6 +37,7 @@ int
 host_probe(
     const struct root *r, const struct kb *kb, struct host **out, char **cause)
 {
+	struct iommu_groups_scan *groups;
 	struct host *h;
 	char *name;
 
@@ -47,8 +48,10 @@ host_probe(
 	h = xcalloc(1, sizeof *h);
 	probe_cpu(h, r, kb);
 	probe_firmware(h, r);
+	/* a host of thousands of functions: read both sides at once */
+	groups = iommu_groups_start(r);
 	probe_pci(h, r);
-	probe_iommu(h, r);
+	probe_iommu_groups(h, r, groups);
 	probe_kernel(h, r);
 	probe_kmods(h, r);
 	probe_boot(h, r);

@@ -2,7 +2,9 @@
  * pci.c: the PCI probe. libpci walks <root>/sys/bus/pci (the sysfs method,
  * never hwdb, names from one pci.ids file); the attributes libpci does not
  * report (boot_vga, reset_method, SR-IOV counts, physfn, modalias, the
- * upstream bridge) are read through the root handle.
+ * upstream bridge) are read through the root handle, every device's
+ * directory first (pci_sysfs.c, on several threads on a large host), then
+ * libpci fills each device from what was read, on this thread.
  *
  * libpci reports fatal errors through a callback that must not return; it is
  * turned into a longjmp back here, so a broken device directory costs that
@@ -10,6 +12,7 @@
  * instead of ending the process. The handlers never print.
  */
 #include "pci_priv.h"
+#include "vfio-wizard/parallel.h"
 #include "vfio-wizard/pci_addr.h"
 
 #include <ctype.h>
@@ -106,35 +109,6 @@ cmp_devices(const void *a, const void *b)
 	return pci_addr_cmp(&ax, &ay);
 }
 
-/*
- * The upstream bridge from the device link's target, e.g.
- * "../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0": the PCI address
- * just before the device's own component, NULL on a root bus.
- */
-static char *
-parent_from_link(const char *target)
-{
-	const char *last = NULL, *prev = NULL, *p = target;
-	size_t last_len = 0, prev_len = 0;
-
-	while (*p != '\0') {
-		size_t len = strcspn(p, "/");
-
-		if (len > 0) {
-			prev = last;
-			prev_len = last_len;
-			last = p;
-			last_len = len;
-		}
-		p += len;
-		if (*p == '/')
-			p++;
-	}
-	if (prev == NULL || !pci_addr_is_component(prev, prev_len))
-		return NULL;
-	return xstrndup(prev, prev_len);
-}
-
 /* True when the space-separated list has the word. */
 static bool
 has_word(const char *list, const char *word)
@@ -154,13 +128,31 @@ has_word(const char *list, const char *word)
 	return false;
 }
 
-/* The names lspci would print ("Device 1234" when pci.ids lacks one). */
+/*
+ * The names lspci would print ("Device 1234" when pci.ids lacks one); the
+ * device before it (prev, or NULL) lends its names when it has the same IDs
+ * and class, as a PF's VFs have.
+ */
 static void
-fill_names(struct pci_access *a, struct pci_device *o)
+fill_names(
+    struct pci_access *a, struct pci_device *o, const struct pci_device *prev)
 {
 	const int f = PCI_LOOKUP_NO_HWDB;
 	char buf[256];
 
+	if (prev != NULL && prev->vendor_id == o->vendor_id &&
+	    prev->device_id == o->device_id &&
+	    prev->subsys_vendor_id == o->subsys_vendor_id &&
+	    prev->subsys_device_id == o->subsys_device_id &&
+	    prev->class_code >> 8 == o->class_code >> 8) {
+		o->vendor_name = xstrdup(prev->vendor_name);
+		o->device_name = xstrdup(prev->device_name);
+		o->subsys_name = prev->subsys_name != NULL
+				     ? xstrdup(prev->subsys_name)
+				     : NULL;
+		o->class_name = xstrdup(prev->class_name);
+		return;
+	}
 	o->vendor_name = xstrdup(pci_lookup_name(
 	    a, buf, sizeof buf, f | PCI_LOOKUP_VENDOR, o->vendor_id));
 	o->device_name = xstrdup(pci_lookup_name(a, buf, sizeof buf,
@@ -177,8 +169,8 @@ fill_names(struct pci_access *a, struct pci_device *o)
 
 /* What libpci tells about one device: ids, class, names, caps. */
 static void
-fill_from_libpci(
-    struct pci_access *a, struct pci_dev *d, struct pci_device *o, bool config)
+fill_from_libpci(struct pci_access *a, struct pci_dev *d, struct pci_device *o,
+    bool config, const struct pci_device *prev)
 {
 	unsigned flags = PCI_FILL_IDENT | PCI_FILL_CLASS;
 	struct pci_cap *cap;
@@ -191,7 +183,7 @@ fill_from_libpci(
 #endif
 	/*
 	 * No PCI_FILL_DRIVER: libpci resolves the driver link with realpath()
-	 * of its absolute path, a readlink per path component; fill_from_sysfs
+	 * of its absolute path, a readlink per path component; devscan_read()
 	 * reads the link once relative to the device directory instead.
 	 */
 	/*
@@ -257,58 +249,43 @@ fill_from_libpci(
 		}
 	}
 
-	fill_names(a, o);
+	fill_names(a, o, prev);
 }
 
-/* What sysfs tells beyond libpci, read through the root handle. */
+/* What sysfs tells beyond libpci: moved from the scan into the device. */
 static void
-fill_from_sysfs(const struct root *r, const struct devdir *dd,
-    int ctx_devices_fd, struct pci_device *o, bool config)
+merge_sysfs(struct devscan *s, struct pci_device *o, bool config)
 {
-	char *target, *s;
-	int v;
-
-	if (o->driver == NULL)
-		o->driver = readlink_base_attr(r, dd, "driver");
-	/* a readlinkat here is cheaper than libpci's realpath() of the link */
-	if ((s = readlink_base_attr(r, dd, "iommu_group")) != NULL) {
-		if (isdigit((unsigned char)*s))
-			o->iommu_group = atoi(s);
-		free(s);
+	if (o->driver == NULL) {
+		o->driver = s->driver;
+		s->driver = NULL;
 	}
-	o->modalias = read_attr(r, dd, "modalias");
-	o->reset_method = read_attr(r, dd, "reset_method");
+	o->modalias = s->modalias;
+	o->reset_method = s->reset_method;
+	o->parent = s->parent;
+	s->modalias = s->reset_method = s->parent = NULL;
 	if (!config && o->reset_method != NULL)
 		o->has_flr = has_word(o->reset_method, "flr") ||
 			     has_word(o->reset_method, "af_flr");
 
-	/* the kernel gives VGA-class devices alone a boot_vga attribute */
 	o->boot_vga = TRI_NO;
 	if ((o->class_code >> 8) == 0x0300) {
 		o->boot_vga = TRI_UNKNOWN;
-		if ((s = read_attr(r, dd, "boot_vga")) != NULL) {
-			o->boot_vga = strcmp(s, "0") != 0 ? TRI_YES : TRI_NO;
-			free(s);
-		}
+		if (s->boot_vga != NULL)
+			o->boot_vga =
+			    strcmp(s->boot_vga, "0") != 0 ? TRI_YES : TRI_NO;
 	}
 
-	/* a VF (physfn read before the fill) has no sriov_* attributes */
 	if (o->physfn == NULL) {
-		if ((v = read_int_attr(r, dd, "sriov_totalvfs")) >= 0) {
+		if (s->sriov_totalvfs >= 0) {
 			o->sriov_capable = true;
-			o->sriov_totalvfs = v;
+			o->sriov_totalvfs = s->sriov_totalvfs;
 		}
-		if ((v = read_int_attr(r, dd, "sriov_numvfs")) >= 0)
-			o->sriov_numvfs = v;
+		if (s->sriov_numvfs >= 0)
+			o->sriov_numvfs = s->sriov_numvfs;
 	}
 	if (!o->sriov_capable)
 		o->sriov_totalvfs = o->sriov_numvfs = -1;
-
-	if (ctx_devices_fd >= 0 &&
-	    root_readlink_in(r, ctx_devices_fd, o->address, &target) == 0) {
-		o->parent = parent_from_link(target);
-		free(target);
-	}
 }
 
 /* Free what a device holds, for a device dropped half-way. */
@@ -332,9 +309,12 @@ static bool
 guarded_fill(struct pci_ctx *ctx, struct pci_access *a, struct pci_dev *d,
     struct pci_device *o, bool config)
 {
+	struct host *h = ctx->host;
+
 	if (setjmp(ctx->jmp) != 0)
 		return false;
-	fill_from_libpci(a, d, o, config);
+	fill_from_libpci(
+	    a, d, o, config, h->n_pci > 0 ? &h->pci[h->n_pci - 1] : NULL);
 	return true;
 }
 
@@ -363,39 +343,36 @@ guarded_names(struct pci_ctx *ctx, struct pci_access *a, const char *ids)
 		    "cannot read pci.ids '%s': names are numeric", ids);
 }
 
-/* Probe one device libpci scanned and append it, or record why not. */
+/*
+ * Hand one device's scan to libpci and append the device, or record why
+ * not. Runs on the caller's thread, in libpci's order: libpci and the
+ * host's problems are not for the worker threads.
+ */
 static void
-probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
-    struct pci_dev *d)
+probe_device(struct pci_ctx *ctx, struct pci_access *a, struct pci_dev *d,
+    struct devscan *s)
 {
 	struct host *h = ctx->host;
 	struct pci_device o;
-	struct devdir dd;
-	u8 cache[PCI_CACHE_HEAD];
-	int cache_len = 0;
-	bool config, ok;
+	bool ok;
 
 	memset(&o, 0, sizeof o);
 	o.domain = (unsigned)d->domain;
 	o.bus = d->bus;
 	o.dev = d->dev;
 	o.func = d->func;
-	snprintf(o.address, sizeof o.address, "%04x:%02x:%02x.%u", o.domain,
-	    o.bus, o.dev, o.func);
+	memcpy(o.address, s->address, sizeof o.address);
 	o.iommu_group = -1;
 	o.sriov_totalvfs = o.sriov_numvfs = -1;
+	o.physfn = s->physfn;
+	s->physfn = NULL;
 
-	dd.dir = xasprintf("/sys/bus/pci/devices/%s", o.address);
-	dd.fd = root_opendir(r, dd.dir);
-	config = read_config_head(r, &dd, cache, &cache_len);
-
-	o.physfn = readlink_base_attr(r, &dd, "physfn");
-	ctx->no_config = !config;
-	if (cache_len > 0)
-		pci_setup_cache(d, cache, cache_len);
-	prefill_libpci(r, &dd, d, cache, cache_len);
-	ok = guarded_fill(ctx, a, d, &o, config);
-	if (cache_len > 0)
+	ctx->no_config = !s->config;
+	if (s->cfg_len > 0)
+		pci_setup_cache(d, s->cfg, s->cfg_len);
+	devscan_prefill(s, d);
+	ok = guarded_fill(ctx, a, d, &o, s->config);
+	if (s->cfg_len > 0)
 		pci_setup_cache(d, NULL, 0);
 	ctx->no_config = false;
 	if (!ok) {
@@ -403,21 +380,90 @@ probe_device(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
 		    h, "pci", "device '%s' skipped: %s", o.address, ctx->error);
 		device_clear(&o);
 	} else {
-		if (!config) {
+		if (!s->config) {
 			/* libpci read 0xff for a revision sysfs lacks */
-			int rev = read_int_attr(r, &dd, "revision");
-
-			o.revision = rev >= 0 ? (uint8_t)rev : 0;
+			o.revision = s->revision_attr >= 0
+					 ? (uint8_t)s->revision_attr
+					 : 0;
 			host_problem(h, "pci",
 			    "device '%s': no config space, caps unknown",
 			    o.address);
 		}
-		fill_from_sysfs(r, &dd, ctx->devices_fd, &o, config);
+		merge_sysfs(s, &o, s->config);
 		ARRAY_PUSH(h->pci, h->n_pci, o);
 	}
-	if (dd.fd >= 0)
-		close(dd.fd);
-	free(dd.dir);
+	devscan_clear(s);
+}
+
+/* qsort order of libpci's devices: domain, bus, device, function. */
+static int
+cmp_libpci_devs(const void *a, const void *b)
+{
+	const struct pci_dev *x = *(struct pci_dev *const *)a;
+	const struct pci_dev *y = *(struct pci_dev *const *)b;
+	struct pci_addr ax = {(unsigned)x->domain, x->bus, x->dev, x->func};
+	struct pci_addr ay = {(unsigned)y->domain, y->bus, y->dev, y->func};
+
+	return pci_addr_cmp(&ax, &ay);
+}
+
+/* The scans par_for fills: one per device libpci listed. */
+struct scan_job {
+	const struct root *r;
+	int devices_fd;
+	struct devscan *scans;
+};
+
+/* Read a range of devices, sharing their parent directories. */
+static void
+scan_range(void *arg, size_t lo, size_t hi)
+{
+	struct scan_job *job = arg;
+	struct parent_dir pc = {NULL, -1};
+	size_t i;
+
+	for (i = lo; i < hi; i++)
+		devscan_read(job->r, job->devices_fd, &pc, &job->scans[i]);
+	parent_dir_close(&pc);
+}
+
+/*
+ * Read every device's sysfs directory, on several threads when there are
+ * many (a few hundred each at least: a thread costs more than a small
+ * host's whole probe) while pci.ids is loaded, then hand each to libpci in
+ * turn.
+ */
+static void
+probe_devices(struct pci_ctx *ctx, const struct root *r, struct pci_access *a,
+    const char *ids)
+{
+	struct scan_job job = {r, ctx->devices_fd, NULL};
+	struct par_run *run;
+	struct pci_dev *d, **devs = NULL;
+	size_t n = 0, i;
+
+	for (d = a->devices; d != NULL; d = d->next)
+		ARRAY_PUSH(devs, n, d);
+	/*
+	 * In address order (libpci lists them in readdir order, which sysfs
+	 * hashes): a PF's VFs follow each other, so a thread's range shares
+	 * their parent directory and a device the names of the one before.
+	 */
+	if (n > 1)
+		qsort(devs, n, sizeof *devs, cmp_libpci_devs);
+	job.scans = xcalloc(n > 0 ? n : 1, sizeof *job.scans);
+	for (i = 0; i < n; i++)
+		snprintf(job.scans[i].address, sizeof job.scans[i].address,
+		    "%04x:%02x:%02x.%u", (unsigned)devs[i]->domain,
+		    devs[i]->bus, devs[i]->dev, devs[i]->func);
+	run = par_start(n, 256, 64, scan_range, &job);
+	/* pci.ids is parsed while the threads read sysfs */
+	guarded_names(ctx, a, ids);
+	par_join(run);
+	for (i = 0; i < n; i++)
+		probe_device(ctx, a, devs[i], &job.scans[i]);
+	free(job.scans);
+	free(devs);
 }
 
 void
@@ -426,7 +472,6 @@ probe_pci(struct host *h, const struct root *r)
 	struct pci_ctx ctx;
 	struct pci_ctx *prev = pci_cur;
 	struct pci_access *a;
-	struct pci_dev *d;
 	const char *ids = getenv("VFIO_WIZARD_PCI_IDS");
 	char *sysfs;
 
@@ -461,9 +506,7 @@ probe_pci(struct host *h, const struct root *r)
 	if (!guarded_scan(&ctx, a)) {
 		host_problem(h, "pci", "libpci: %s", ctx.error);
 	} else {
-		guarded_names(&ctx, a, ids);
-		for (d = a->devices; d != NULL; d = d->next)
-			probe_device(&ctx, r, a, d);
+		probe_devices(&ctx, r, a, ids);
 	}
 	pci_cleanup(a);
 	if (ctx.devices_fd >= 0)

@@ -1,7 +1,8 @@
 /*
  * test_probe_pci.c: probe_pci over fixture trees laid out as the kernel lays
  * out sysfs (device directories nested below their bridges, relative links
- * from /sys/bus/pci/devices, driver and iommu_group links, config space with
+ * from /sys/bus/pci/devices, driver links, IOMMU groups listing their
+ * members (probe_iommu sets each device's group), config space with
  * the real capability bytes): a Haswell iGPU with its HDMI audio, a GPU and
  * its audio function behind a root port, an SR-IOV PF with a VF, a device
  * without a driver or known IDs, and broken trees libpci gives up on.
@@ -323,6 +324,11 @@ test_haswell(void **state)
 
 	haswell_tree(fx->root);
 	h = fx_probe(fx->root, probe_pci, NULL);
+	assert_int_equal(h->n_problems, 0);
+	/* the groups' listings give each device its group */
+	assert_int_equal(h->pci[1].iommu_group, -1);
+	fx_mkdir(fx->root, "/sys/class/iommu/dmar0");
+	fx_probe(fx->root, probe_iommu, h);
 	assert_int_equal(h->n_problems, 0);
 	assert_int_equal(h->n_pci, 5);
 	assert_string_equal(h->pci[0].address, "0000:00:00.0");

@@ -20,18 +20,8 @@ set -u
 golden=$(tw_abs "$top_srcdir/tests/cli/golden")
 TW_TIMEOUT=${TW_TIMEOUT:-300}
 
-# the trees are many small files: tmpfs when there is one and no TMPDIR
-base=${TMPDIR:-/tmp}
-if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	base=/dev/shm
-fi
-work=$(mktemp -d "$base/vw-check-hosts.XXXXXX") || tap_bail "mktemp"
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-mkdir "$work/tmp" "$work/trees" "$work/out"
-# the program makes its --replay trees in TMPDIR: a private one, allowed
-TMPDIR=$work/tmp
-export TMPDIR
+cli_workdir check-hosts
+mkdir "$work/trees" "$work/out"
 
 # run OUT ROOT CMD...: run under the tripwire with ROOT as its root; stdout
 # to OUT, stderr to OUT.err, the exit status in $status, 99 in $trip if the

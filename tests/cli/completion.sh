@@ -19,12 +19,7 @@ fi
 . "$top_srcdir/tests/lib/cli.sh"
 script=$(tw_abs "$top_srcdir/completion/vfio-wizard")
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vw-completion.XXXXXX") || tap_bail "mktemp"
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-mkdir "$work/tmp"
-TMPDIR=$work/tmp
-export TMPDIR
+cli_workdir completion
 root=$work/root
 # bash's own files (its cwd, HOME, the driver) live inside the fixture root
 files=$root/tmp/completion

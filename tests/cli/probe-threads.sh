@@ -14,16 +14,7 @@ set -u
 TW_TIMEOUT=${TW_TIMEOUT:-300}
 functions=1024
 
-base=${TMPDIR:-/tmp}
-if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	base=/dev/shm # a tree of many small files: tmpfs when there is one
-fi
-work=$(mktemp -d "$base/vw-probe-threads.XXXXXX") || tap_bail "mktemp"
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-mkdir "$work/tmp"
-TMPDIR=$work/tmp
-export TMPDIR
+cli_workdir probe-threads
 root=$work/root
 
 tap_plan 7

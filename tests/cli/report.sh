@@ -24,16 +24,8 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 TW_TIMEOUT=${TW_TIMEOUT:-300}
 
-base=${TMPDIR:-/tmp}
-if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	base=/dev/shm
-fi
-work=$(mktemp -d "$base/vw-report.XXXXXX") || tap_bail "mktemp"
-trap 'rm -rf "$work"' EXIT
-work=$(cd "$work" && pwd -P)
-TMPDIR=$work/tmp
-export TMPDIR
-mkdir "$TMPDIR" "$TMPDIR/out" "$work/trees" "$work/specs"
+cli_workdir report
+mkdir "$TMPDIR/out" "$work/trees" "$work/specs"
 out=$TMPDIR/out
 
 # run ROOT CMD...: under the tripwire; stdout to $out/o, stderr to $out/e;

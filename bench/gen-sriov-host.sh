@@ -26,6 +26,8 @@
 #   2, PF1 at 00.1 with offset 128 (after PF0's TotalVFs, as mlx5 cards
 #   lay them out), stride 1, so a full card is 256 functions (03:00.2 to
 #   03:1f.7). The last card enables fewer VFs to make FUNCTIONS exactly.
+#   PFs and VFs reset by FLR alone (reset_method "flr": a VF must have FLR,
+#   and the PF shares its bus with its VFs, so no bus reset).
 # - 13:00.0: the fixture's XIO2001 PCIe-to-PCI bridge (02:00.0 there)
 #   below 00:1c.1, renumbered as the switch now comes first.
 # Modelled, not one real machine: no desktop board carries such a switch,
@@ -153,6 +155,7 @@ devices() {
 				dev(rid(bus, f), "15b3:" pf[m], "020000",
 				    "mlx5_core", port,
 				    model[m] " port " f)
+				printf "    reset_method: \"flr\"\n"
 				printf "    sriov: { total: %d, num: %d, offset: %d, stride: 1 }\n",
 				    maxvfs, n[f], f == 0 ? 2 : maxvfs + 1
 				printf "    netdev: enp%ds0f%dnp%d\n", bus, f, f
@@ -163,6 +166,7 @@ devices() {
 					dev(rid(bus, r), "15b3:" vf[m], "020000",
 					    "mlx5_core", port, "")
 					printf "    physfn: \"%s\"\n", rid(bus, f)
+					printf "    reset_method: \"flr\"\n"
 				}
 		}
 	}'

@@ -12,7 +12,8 @@
  * transaction, and engine_undo() restores every file to its original bytes
  * and metadata, newest first, deleting files the wizard created, refusing to
  * clobber a file someone changed since (unless forced), and runs the
- * commands once more.
+ * commands once more; its outcome is ENGINE_REBOOT when the host has booted
+ * with the changes (it runs with them until the next boot).
  */
 #ifndef VW_ENGINE_H
 #define VW_ENGINE_H

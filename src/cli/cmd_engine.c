@@ -245,7 +245,14 @@ cmd_undo(const struct cli_opts *o)
 		fputs(sb_str(&conflicts), stdout);
 		cli_error("%s", cause);
 	}
-	rc = outcome_exit(oc);
+	if (oc == ENGINE_REBOOT) {
+		/* not outcome_exit's advice: there is nothing to verify */
+		printf("%s\n", _("Undone. The host still runs with the "
+				 "passthrough settings: reboot it to boot the "
+				 "restored configuration."));
+		rc = EXIT_REBOOT;
+	} else
+		rc = outcome_exit(oc);
 	free(cause);
 	sb_release(&conflicts);
 	cli_source_close(&src);

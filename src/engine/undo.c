@@ -5,10 +5,13 @@
  * file someone changed since the wizard wrote it is not clobbered: its diff
  * is reported and undo stops, unless forced. Undo is itself journalled and
  * idempotent: a file already back to its original is only recorded, so an
- * interrupted undo simply runs again.
+ * interrupted undo simply runs again. When the host has booted with the
+ * changes, the outcome is ENGINE_REBOOT: it runs with them until it boots
+ * the restored configuration.
  */
 #include "engine_priv.h"
 #include "vfio-wizard/lock.h"
+#include "vfio-wizard/root.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -89,6 +92,30 @@ out:
 	return err;
 }
 
+/*
+ * Whether the host runs with what the transaction wrote: apply asked for a
+ * reboot, and the host has booted since (a verify after the reboot, or a
+ * boot id other than the one apply recorded; an unreadable boot id counts
+ * as a reboot, so the advice errs towards rebooting). Undo then leaves the
+ * restored files for the next boot to take up.
+ */
+static bool
+booted_with_changes(const struct root *r, const struct txstate *t)
+{
+	char *boot_id = NULL;
+	bool booted;
+
+	if (t->reboot == NULL)
+		return false;
+	if (t->n_after_reboot > 0 || t->reboot->boot_id == NULL)
+		return true;
+	if (root_read_line(r, "/proc/sys/kernel/random/boot_id", &boot_id) < 0)
+		return true;
+	booted = strcmp(boot_id, t->reboot->boot_id) != 0;
+	free(boot_id);
+	return booted;
+}
+
 int
 engine_undo(const struct root *r, bool force, const struct engine_ui *ui,
     enum engine_outcome *outcome, struct strbuf *conflicts, char **cause)
@@ -98,7 +125,7 @@ engine_undo(const struct root *r, bool force, const struct engine_ui *ui,
 	struct txstate t;
 	struct jrec rec;
 	size_t i, n_conflicts = 0;
-	bool exists;
+	bool exists, rebooted;
 	int err;
 
 	*outcome = ENGINE_FAILED;
@@ -145,6 +172,7 @@ engine_undo(const struct root *r, bool force, const struct engine_ui *ui,
 	}
 	if ((err = engine_run_commands(r, &t, j, ui, true, cause)) < 0)
 		goto out;
+	rebooted = booted_with_changes(r, &t);
 	memset(&rec, 0, sizeof rec);
 	rec.type = JR_UNDONE;
 	rec.time = engine_now();
@@ -156,7 +184,7 @@ engine_undo(const struct root *r, bool force, const struct engine_ui *ui,
 	j = NULL;
 	if ((err = journal_archive(r, t.begin->txid, cause)) < 0)
 		goto out;
-	*outcome = ENGINE_DONE;
+	*outcome = rebooted ? ENGINE_REBOOT : ENGINE_DONE;
 out:
 	journal_close(j);
 	txstate_free(&t);

@@ -220,10 +220,15 @@ undo_done(struct wiz *w, int rc, void *arg)
 		u = s->data;
 		u->phase = UNDO_DONE;
 		ui_lines_free(&u->lines);
-		if (j->outcome == ENGINE_DONE)
+		if (j->outcome == ENGINE_DONE || j->outcome == ENGINE_REBOOT)
 			ui_lines_add(&u->lines, UI_ROLE_OK, 0, "%s",
 			    _("Undone: every file is back as it was."));
-		else
+		if (j->outcome == ENGINE_REBOOT)
+			ui_lines_add(&u->lines, UI_ROLE_WARN, 2, "%s",
+			    _("The host still runs with the passthrough "
+			      "settings: reboot it to boot the restored "
+			      "configuration."));
+		else if (j->outcome != ENGINE_DONE)
 			ui_lines_add(&u->lines, UI_ROLE_FAIL, 0, "%s",
 			    _("The undo stopped."));
 		if (j->cause != NULL)

@@ -7,7 +7,8 @@
 # empty; undo gives back the original tree byte for byte, modes and owners
 # included, runs the commands again, and undo twice equals undo once. Then
 # undo refuses to clobber a file changed since, until --force; resume waits
-# for a reboot and verifies after one (a new boot id); and Proxmox's guards
+# for a reboot and verifies after one (a new boot id), and undo after it
+# says a reboot is needed (exit 4); and Proxmox's guards
 # (a running VM, a config's `lock:` key, /etc/pve without quorum) refuse
 # before anything changes.
 set -u
@@ -169,7 +170,13 @@ else
 	tap_diag_file "$work/status2"
 fi
 wiz "$work/undo5" undo
-expect_status 0 "undo after the reboot" "$work/undo5"
+expect_status 4 "undo after the reboot: a reboot is needed" "$work/undo5"
+if grep -q "reboot it to boot the restored configuration" "$work/undo5"; then
+	tap_ok "... and it says the host runs with the changes until then"
+else
+	tap_not_ok "... and it says the host runs with the changes until then"
+	tap_diag_file "$work/undo5"
+fi
 cp -p "$work/boot_id" "$root/proc/sys/kernel/random/boot_id" # the test's own
 tree_manifest "$root" >"$work/t"
 tap_same_file "$work/orig" "$work/t" "undo after the reboot restores the tree"

@@ -70,7 +70,7 @@ has "$work/resume" "sriov: verified: $pf has its 7 VFs" \
 	"resume: the PF has its VFs"
 has "$work/resume" "vm: verified" "resume: the VM config with the VF holds"
 wiz "$work/undo" undo
-expect_status 0 "undo" "$work/undo"
+expect_status 4 "undo (after the boot: a reboot is needed)" "$work/undo"
 check "undo removes sysfs.d/vfio-wizard.conf" \
 	test ! -e "$root/etc/sysfs.d/vfio-wizard.conf"
 

@@ -11,7 +11,8 @@
 # step, F1 tells what u does; Esc shows the steps with the transaction's
 # choices, every step done; u lists the transactions, Enter on the open
 # one shows what undo puts back and undoes after asking: every file
-# is back as in the pristine copy. A file changed since the apply is a
+# is back as in the pristine copy, and as the host booted with the changes
+# it says to reboot and q exits 4. A file changed since the apply is a
 # conflict shown before anything is done. The i7-4770K host is refused:
 # the firmware step blocked, the review not offered. The review in
 # German. Skips when tmux is missing.
@@ -145,7 +146,9 @@ check "Enter: asks before undoing" shows "Put every file back"
 tui_send y
 check "undo: every file back" \
 	tui_wait "Undone: every file is back as it was." 90
-check "undo: q, y: exit 0" tui_quit_with 0
+check "undo: the host booted with the changes: reboot it" \
+	shows "The host still runs with the passthrough settings: reboot it"
+check "undo: q, y: exit 4 (a reboot is needed)" tui_quit_with 4
 tui_stop
 tui_files_manifest "$root" >"$work/undone-files"
 tap_same_file "$work/orig-files" "$work/undone-files" \

@@ -10,7 +10,8 @@
 # drop-in, modprobe.d, the hostpci lines, the commands) survives a resize
 # to 120x40 and back; apply, finish, q: exit 4. After reboot-sim the start
 # screen verifies every step, the picker shows 00:02.0 on vfio-pci; undo
-# from the screen puts every file back as the pristine copy; exit 0. The
+# from the screen puts every file back as the pristine copy and says to
+# reboot (the host booted with the changes); exit 4. The
 # same choices in German up to the review. On shared-group-sata: the
 # blocked GPU's mark and the phrase on the main screen, Esc on the typed
 # confirmation cancels, and once lifted the review sends the group's
@@ -222,7 +223,9 @@ check "Enter: asks before undoing" shows "Put every file back"
 tui_keys y
 check "undo: every file back" \
 	tui_wait "Undone: every file is back as it was." 90
-check "undo: q, y: exit 0" tui_quit_with 0
+check "undo: the host booted with the changes: reboot it" \
+	shows "The host still runs with the passthrough settings: reboot it"
+check "undo: q, y: exit 4 (a reboot is needed)" tui_quit_with 4
 tui_stop
 tui_files_manifest "$root" >"$work/undone-files"
 tap_same_file "$work/orig-files" "$work/undone-files" \

@@ -80,6 +80,36 @@ colours(void)
 	init_pair(PAIR_DIM, COLOR_BLUE, bg);
 }
 
+/*
+ * Home and End as other terminals send them, whatever TERM says: tmux and
+ * screen send ESC[1~ and ESC[4~ (an xterm TERM inside tmux is a common
+ * setup), rxvt ESC[7~ and ESC[8~, xterm ESC[H and ESC[F or ESCOH and ESCOF.
+ * Unknown to the terminfo entry, such a sequence would reach the screens as
+ * Esc (back) and three keys. One the entry has already is left alone.
+ */
+static void
+extra_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} keys[] = {
+	    {"\033[1~", KEY_HOME},
+	    {"\033[4~", KEY_END},
+	    {"\033[7~", KEY_HOME},
+	    {"\033[8~", KEY_END},
+	    {"\033[H", KEY_HOME},
+	    {"\033[F", KEY_END},
+	    {"\033OH", KEY_HOME},
+	    {"\033OF", KEY_END},
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++)
+		if (key_defined(keys[i].seq) == 0)
+			define_key(keys[i].seq, keys[i].key);
+}
+
 int
 ui_term_start(struct wiz *w, char **cause)
 {
@@ -121,6 +151,7 @@ ui_term_start(struct wiz *w, char **cause)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	extra_keys();
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	w->term.ascii = s->ascii >= 0 ? s->ascii != 0 : !utf8;

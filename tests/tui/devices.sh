@@ -3,7 +3,8 @@
 # under the tripwire on replayed fixture hosts. On the Core i7-4770 (IOMMU
 # off): Enter on the Devices step opens the picker with the devices flat
 # and the note that groups come after the reboot; the iGPU 00:02.0 chosen
-# with Space shows 00:03.0 as going along; `/` narrows the list; a resize
+# with Space shows 00:03.0 as going along; `/` narrows the list; End and
+# Home as tmux sends them move to the last device and the top; a resize
 # while the picker shows; F1; m opens the choice: legacy-igd recommended,
 # the running VM 101 not choosable, VM 100 chosen; the title line names the
 # GPU and the VM. On shared-group-sata: 06:00.0 shows the SATA controller
@@ -65,6 +66,16 @@ check "the others are gone" hides "0000:00:02.0 [chosen]" "0000:00:00.0"
 tui_keys Escape
 check "Esc clears the filter, the picker stays" \
 	shows "0000:00:02.0 [chosen]" "0000:00:00.0" "┌ Devices"
+# tmux sends ESC[4~ and ESC[1~ for End and Home whatever TERM says (here
+# xterm-256color, whose entry has other sequences): not an Esc and 3 keys
+tui_keys End
+check "End (ESC[4~ from tmux): the last device, the picker stays" \
+	shows "┌ Devices" "0000:02:00.0 XIO2001 PCI Express-to-PCI Bridge" \
+	"Modes: vfio (recommended)"
+tui_keys Home
+check "Home (ESC[1~ from tmux): the top line, the picker stays" \
+	shows "┌ Devices" "No IOMMU groups yet" \
+	"Every device of an IOMMU group goes to vfio-pci together"
 tui_resize 100 30
 check "resize to 100x30 while the picker shows" \
 	shows "┌ Devices" "┌ Verdict" "0000:00:03.0 [goes along]"

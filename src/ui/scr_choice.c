@@ -29,10 +29,34 @@ struct ch_scr {
 static const struct ui_keyhelp ch_keys[] = {
     {"F1", N_("Help")},
     {"Up/Down", N_("Move")},
-    {"Enter", N_("Choose")},
+    {"Enter", N_("Choose")}, /* CH_KEY_ENTER: what Enter does on the row */
     {"+/-", N_("Scroll")},
     {"Esc", N_("Back")},
 };
+#define CH_KEY_ENTER 2
+
+/* What Enter does on the selected row, for the key bar. */
+static const char *
+enter_does(const struct ch_scr *c)
+{
+	size_t row = ui_list_selected(&c->list);
+
+	if (row == (size_t)-1 || row >= c->rows.lines.n)
+		return N_("Choose");
+	switch (c->rows.kind[row]) {
+	case UI_CHOICE_XVGA:
+		return N_("Toggle");
+	case UI_CHOICE_BLACKLIST:
+		return N_("Remove");
+	case UI_CHOICE_MDEV_TYPED:
+	case UI_CHOICE_ROMFILE:
+	case UI_CHOICE_VFS:
+	case UI_CHOICE_BLACKLIST_ADD:
+		return N_("Type");
+	default:
+		return N_("Choose");
+	}
+}
 
 /* The verdict the choice is about: the chosen iGPU's, else the first. */
 static const struct verdict *
@@ -114,6 +138,7 @@ ch_draw(struct wiz *w, struct ui_screen *s)
 	struct ch_scr *c = s->data;
 	char *title = ui_model_title(&w->model, !w->term.ascii);
 	int lh = (LINES - 2) / 2, bh = LINES - 2 - lh;
+	struct ui_keyhelp keys[nitems(ch_keys)];
 
 	build_info(w, c);
 	ui_blank(0, 0, COLS, A_NORMAL);
@@ -123,7 +148,9 @@ ch_draw(struct wiz *w, struct ui_screen *s)
 	ui_list_draw(w, &c->list, 2, 2, lh - 2, COLS - 4, true);
 	ui_frame(w, 1 + lh, 0, bh, COLS, _("Why"), false);
 	ui_text_draw(w, &c->text, 2 + lh, 2, bh - 2, COLS - 4);
-	ui_keybar(w, LINES - 1, ch_keys, nitems(ch_keys));
+	memcpy(keys, ch_keys, sizeof keys);
+	keys[CH_KEY_ENTER].what = enter_does(c);
+	ui_keybar(w, LINES - 1, keys, nitems(keys));
 }
 
 /* The choices changed: plan again and show the result. */

@@ -7,7 +7,8 @@
 # RTX 3060 for VM 100: the x-vga=1 toggle (hostpci0 gets x-vga=1, and
 # loses it when switched off); "also blacklist a driver…": "nou veau" is
 # refused, nvidia-drm becomes "blacklist nvidia_drm" in modprobe.d, and
-# Enter on it removes it again. Skips when tmux is missing.
+# Enter on it removes it again. The key bar names what Enter does on the
+# row: Type, Toggle, Remove. Skips when tmux is missing.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 . "$top_srcdir/tests/tui/lib.sh"
@@ -35,6 +36,7 @@ check "Enter on VM config: the VF count row with its default" \
 check "no x-vga row for an iGPU" hides "x-vga=1"
 tui_keys Down Down Down Down
 check "the row's why: sriov_totalvfs" shows "sriov_totalvfs"
+check "the key bar: Enter types the count" shows "Enter Type"
 tui_keys Enter
 check "Enter: asks for the count" \
 	shows "┌ Virtual functions" "How many virtual functions (now 7)?"
@@ -68,13 +70,15 @@ check "the x-vga toggle for the whole GPU, with why" \
 check "no VF count for a discrete GPU" hides "virtual functions:"
 tui_keys Down Down Down
 check "its why: the primary display" shows "primary VGA display"
+check "the key bar: Enter toggles it" shows "Enter Toggle"
 tui_keys Enter
 check "Enter: x-vga=1 chosen" shows "✓   x-vga=1: this GPU is the VM's display"
 # back on the steps the cursor moved on to Reboot: Up is VM config again
 tui_keys Escape d NPage
 check "d: hostpci0 gets x-vga=1" shows "+hostpci0: 0000:05:00.0,pcie=1,x-vga=1"
 tui_keys Escape Up Enter Down Down Down Down
-check "below: also blacklist a driver…" shows "also blacklist a driver…"
+check "below: also blacklist a driver…" shows "also blacklist a driver…" \
+	"Enter Type"
 tui_keys Enter
 shows "┌ Blacklist a driver" >/dev/null
 tui_send -l "nou veau"
@@ -89,7 +93,9 @@ check "nvidia-drm listed as nvidia_drm, removable" \
 	shows "✓   nvidia_drm — Enter removes it"
 tui_keys Escape d NPage
 check "d: modprobe.d blacklists it" shows "+blacklist nvidia_drm"
-tui_keys Escape Up Enter Down Down Down Down Enter
+tui_keys Escape Up Enter Down Down Down Down
+check "on it, the key bar: Enter removes it" shows "Enter Remove"
+tui_keys Enter
 check "Enter on it: removed" hides "nvidia_drm — Enter removes it"
 tui_keys Up Enter
 check "x-vga switched off" shows "·   x-vga=1: this GPU is the VM's display"

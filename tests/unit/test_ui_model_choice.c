@@ -4,7 +4,9 @@
  * VF count only in SR-IOV mode (alderlake-uefi-grub, sriov_totalvfs 7),
  * the x-vga toggle only for a whole GPU (ryzen-nvidia's RTX 3060, not the
  * i7-4770's iGPU), the blacklist rows for any device with each chosen
- * module removable; and the checks of a typed count and module name.
+ * module removable, the option ROM row for legacy IGD on an OVMF VM alone
+ * (cometlake-zfs-sdboot's VM 100); and the checks of a typed count and
+ * module name.
  */
 #include "testutil.h"
 
@@ -112,6 +114,53 @@ test_vfs_row(void **state)
 	/* not SR-IOV: no count row */
 	mc_load(&t, "alderlake-uefi-grub", "0000:00:02.0", vfio);
 	assert_int_equal(row(&t, UI_CHOICE_VFS, ""), -1);
+	mc_free(&t);
+}
+
+/*
+ * Legacy IGD for an OVMF VM: the option ROM row, a warning until a file is
+ * named, and why; not for a SeaBIOS VM, nor in another mode.
+ */
+static void
+test_romfile_row(void **state)
+{
+	static const char *const igd[] = {"mode=legacy-igd", "vm=100", NULL};
+	static const char *const rom[] = {
+	    "mode=legacy-igd", "vm=100", "romfile=igd.rom", NULL};
+	static const char *const gvt[] = {"mode=gvt-g", "vm=100", NULL};
+	static const char *const seabios[] = {
+	    "mode=legacy-igd", "vm=100", NULL};
+	struct ui_lines ex = UI_LINES_INIT;
+	struct mc t;
+	int i;
+
+	(void)state;
+	/* Comet Lake's VM 100 boots OVMF */
+	mc_load(&t, "cometlake-zfs-sdboot", "0000:00:02.0", igd);
+	i = row(&t, UI_CHOICE_ROMFILE, "romfile: none chosen");
+	assert_true(i >= 0);
+	assert_null(t.r.value[i]);
+	assert_int_equal(t.r.lines.v[i].role, UI_ROLE_WARN);
+	assert_true(t.r.usable[i]);
+	ui_model_choice_explain(t.fx.host, t.v, &t.c, &t.r, (size_t)i, &ex);
+	assert_non_null(strstr(ex.v[0].text, "OVMF needs an IGD option ROM"));
+	ui_lines_free(&ex);
+	mc_free(&t);
+
+	mc_load(&t, "cometlake-zfs-sdboot", "0000:00:02.0", rom);
+	i = row(&t, UI_CHOICE_ROMFILE, "romfile: igd.rom");
+	assert_true(i >= 0);
+	assert_string_equal(t.r.value[i], "igd.rom");
+	assert_int_equal(t.r.lines.v[i].role, UI_ROLE_OK);
+	mc_free(&t);
+
+	mc_load(&t, "cometlake-zfs-sdboot", "0000:00:02.0", gvt);
+	assert_int_equal(row(&t, UI_CHOICE_ROMFILE, ""), -1);
+	mc_free(&t);
+
+	/* the i7-4770's VM 100 boots SeaBIOS: no option ROM asked */
+	mc_load(&t, "i7-4770-pve8", "0000:00:02.0", seabios);
+	assert_int_equal(row(&t, UI_CHOICE_ROMFILE, ""), -1);
 	mc_free(&t);
 }
 
@@ -235,6 +284,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vfs_row),
 	    cmocka_unit_test(test_vfs_check),
+	    cmocka_unit_test(test_romfile_row),
 	    cmocka_unit_test(test_xvga_row),
 	    cmocka_unit_test(test_blacklist_rows),
 	    cmocka_unit_test(test_module_check),

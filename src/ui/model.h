@@ -174,6 +174,12 @@ void ui_model_devices(const struct host *, const struct check_result *res,
     const struct choices *, struct ui_devrows *out);
 void ui_devrows_free(struct ui_devrows *);
 /* The verdict on host device dev in res, or NULL. */
+/*
+ * Whether companion o of device dev goes to the VM with it: chosen itself,
+ * or a function of the same slot (passed as the whole device).
+ */
+bool ui_companion_goes(const struct host *, const struct choices *, size_t dev,
+    const struct pci_device *o);
 const struct verdict *ui_verdict_of(const struct check_result *, size_t dev);
 /* A verdict: the device, modes, what goes along, siblings, blockers. */
 void ui_model_verdict(const struct host *, const struct choices *,

@@ -23,6 +23,7 @@
 
 enum mark {
 	MARK_NONE = 0,
+	MARK_LEFT_OUT,	/* a chosen device's companion, not chosen: stays */
 	MARK_SIBLING,	/* in a chosen device's group */
 	MARK_COMPANION, /* goes along with a chosen device */
 	MARK_BLOCKER,	/* the host needs it: blocks a chosen device */
@@ -92,6 +93,16 @@ static bool
 chosen(const struct host *h, const struct choices *c, size_t i)
 {
 	return chosen_at(h, c, i) >= 0;
+}
+
+bool
+ui_companion_goes(const struct host *h, const struct choices *c, size_t dev,
+    const struct pci_device *o)
+{
+	const struct pci_device *d = &h->pci[dev];
+
+	return chosen(h, c, (size_t)(o - h->pci)) ||
+	       (o->domain == d->domain && o->bus == d->bus && o->dev == d->dev);
 }
 
 const struct verdict *
@@ -165,10 +176,14 @@ build_marks(const struct host *h, const struct check_result *res,
 				marks[o - h->pci] = MARK_CHOSEN_ALONG;
 				continue;
 			}
-			mark_addr(h, marks, v->companions[k],
-			    o != NULL && guard_blocks(h, c, o)
-				? MARK_BLOCKER
-				: MARK_COMPANION);
+			if (o != NULL && !ui_companion_goes(h, c, v->device, o))
+				mark_addr(
+				    h, marks, v->companions[k], MARK_LEFT_OUT);
+			else
+				mark_addr(h, marks, v->companions[k],
+				    o != NULL && guard_blocks(h, c, o)
+					? MARK_BLOCKER
+					: MARK_COMPANION);
 		}
 		for (k = 0; k < v->n_siblings; k++) {
 			o = host_pci_find(h, v->siblings[k]);
@@ -185,6 +200,7 @@ static const struct {
 	const char *tag;
 } mark_look[] = {
     [MARK_NONE] = {UI_ROLE_NORMAL, NULL},
+    [MARK_LEFT_OUT] = {UI_ROLE_DIM, N_("left out: stays with the host")},
     [MARK_SIBLING] = {UI_ROLE_SIBLING, N_("same IOMMU group: to vfio-pci "
 					  "too")},
     [MARK_COMPANION] = {UI_ROLE_SIBLING, N_("goes along")},
@@ -415,8 +431,19 @@ ui_model_verdict(const struct host *h, const struct choices *c,
 		ui_lines_add(out, UI_ROLE_HINT, 0, "%s",
 		    _("No confirmation lifts this: fix the cause first (the "
 		      "firmware, the kernel or the slot), then check again."));
-	addr_lines(out, h, c, _("goes along:"), v->companions, v->n_companions,
-	    UI_ROLE_SIBLING);
+	for (i = 0; i < v->n_companions; i++) {
+		const struct pci_device *o = host_pci_find(h, v->companions[i]);
+
+		/* chosen, it goes without this one: the picker's Space on
+		 * it would take it along */
+		if (o != NULL && chosen(h, c, v->device) &&
+		    !ui_companion_goes(h, c, v->device, o))
+			ui_lines_add(out, UI_ROLE_DIM, 2, "%s %s %s",
+			    _("left out:"), v->companions[i], o->device_name);
+		else
+			addr_lines(out, h, c, _("goes along:"),
+			    &v->companions[i], 1, UI_ROLE_SIBLING);
+	}
 	addr_lines(out, h, c, _("same group:"), v->siblings, v->n_siblings,
 	    UI_ROLE_SIBLING);
 	for (i = 0; i < v->n_notes; i++)

@@ -343,9 +343,17 @@ device_lines(const struct ui_model_in *in, struct ui_lines *out)
 		for (k = 0; v != NULL && k < v->n_blockers; k++)
 			ui_lines_add(
 			    out, UI_ROLE_FAIL, 2, "%s", v->blockers[k]);
-		for (k = 0; v != NULL && k < v->n_companions; k++)
-			ui_lines_add(out, UI_ROLE_DIM, 2, _("goes along: %s"),
+		for (k = 0; v != NULL && k < v->n_companions; k++) {
+			const struct pci_device *o =
+			    host_pci_find(in->host, v->companions[k]);
+
+			ui_lines_add(out, UI_ROLE_DIM, 2,
+			    o == NULL || ui_companion_goes(in->host,
+					     in->choices, v->device, o)
+				? _("goes along: %s")
+				: _("left out: %s"),
 			    v->companions[k]);
+		}
 		for (k = 0; v != NULL && k < v->n_siblings; k++)
 			ui_lines_add(out, UI_ROLE_DIM, 2,
 			    _("same IOMMU group: %s"), v->siblings[k]);

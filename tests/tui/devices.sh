@@ -3,7 +3,8 @@
 # under the tripwire on replayed fixture hosts. On the Core i7-4770 (IOMMU
 # off): Enter on the Devices step opens the picker with the devices flat
 # and the note that groups come after the reboot; the iGPU 00:02.0 chosen
-# with Space shows 00:03.0 as going along; `/` narrows the list; End and
+# with Space shows 00:03.0 as going along, left out (it stays with the
+# host) after Space on it, along again after another; `/` narrows the list; End and
 # Home as tmux sends them move to the last device and the top; a resize
 # while the picker shows; F1; m opens the choice: legacy-igd recommended,
 # the running VM 101 not choosable, VM 100 chosen; the title line names the
@@ -56,6 +57,14 @@ tui_keys Space
 check "Space: 00:02.0 chosen, 00:03.0 goes along" \
 	shows "0000:00:02.0 [chosen]" "0000:00:03.0 [goes along]" \
 	"0000:00:02.0 is chosen"
+tui_keys Down Space
+check "Space on 00:03.0: left out, it stays with the host" \
+	shows "0000:00:02.0 [chosen]" \
+	"0000:00:03.0 [left out: stays with the host]" \
+	"0000:00:03.0 is no longer chosen"
+tui_keys Space Up
+check "Space again: it goes along again" \
+	shows "0000:00:02.0 [chosen]" "0000:00:03.0 [goes along]"
 tui_keys / e t h e r n e t
 check "/ethernet: the filter line counts the matches" shows "/ethernet_" \
 	"1 of 16"

@@ -107,7 +107,11 @@ test_flat_before_reboot(void **state)
 	md_free(&t);
 }
 
-/* i7-4770 with the iGPU chosen: it is marked, its audio goes along. */
+/*
+ * i7-4770 with the iGPU alone chosen (--device 00:02.0): it is marked; its
+ * HDMI audio, another slot, is left out and stays with the host (the plan
+ * passes 00:02.0 alone), not "goes along".
+ */
 static void
 test_chosen_igpu_companion(void **state)
 {
@@ -123,14 +127,16 @@ test_chosen_igpu_companion(void **state)
 	assert_int_equal(t.rows.lines.v[i].role, UI_ROLE_OK);
 	assert_non_null(strstr(t.rows.lines.v[i].text, "chosen"));
 	i = find(&t.rows.lines, "0000:00:03.0");
-	assert_int_equal(t.rows.lines.v[i].role, UI_ROLE_SIBLING);
-	assert_non_null(strstr(t.rows.lines.v[i].text, "goes along"));
+	assert_int_equal(t.rows.lines.v[i].role, UI_ROLE_DIM);
+	assert_non_null(
+	    strstr(t.rows.lines.v[i].text, "[left out: stays with the host]"));
 	ui_model_verdict(t.fx.host, &t.c,
 	    ui_verdict_of(t.check, dev_index(t.fx.host, "0000:00:02.0")), &v);
 	assert_true(find(&v, "legacy-igd (recommended)") >= 0);
-	i = find(&v, "goes along: 0000:00:03.0");
+	assert_int_equal(find(&v, "goes along:"), -1);
+	i = find(&v, "left out: 0000:00:03.0");
 	assert_true(i >= 0);
-	assert_int_equal(v.v[i].role, UI_ROLE_SIBLING);
+	assert_int_equal(v.v[i].role, UI_ROLE_DIM);
 	ui_lines_free(&v);
 	md_free(&t);
 }
@@ -141,6 +147,7 @@ test_chosen_companion_too(void **state)
 {
 	static const char *const items[] = {"device=0000:00:02.0",
 	    "device=0000:00:03.0", "mode=legacy-igd", NULL};
+	struct ui_lines v = UI_LINES_INIT;
 	struct md t;
 	int i;
 
@@ -152,6 +159,12 @@ test_chosen_companion_too(void **state)
 	i = find(&t.rows.lines, "0000:00:03.0");
 	assert_int_equal(t.rows.lines.v[i].role, UI_ROLE_OK);
 	assert_non_null(strstr(t.rows.lines.v[i].text, "[goes along]"));
+	ui_model_verdict(t.fx.host, &t.c,
+	    ui_verdict_of(t.check, dev_index(t.fx.host, "0000:00:02.0")), &v);
+	i = find(&v, "goes along: 0000:00:03.0");
+	assert_true(i >= 0);
+	assert_int_equal(v.v[i].role, UI_ROLE_SIBLING);
+	ui_lines_free(&v);
 	md_free(&t);
 }
 

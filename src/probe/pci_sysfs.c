@@ -188,6 +188,7 @@ parent_from_link(const char *target)
 		size_t len = strcspn(p, "/");
 
 		if (len > 0) {
+			/* the component before the last one seen */
 			prev = last;
 			prev_len = last_len;
 			last = p;
@@ -197,7 +198,6 @@ parent_from_link(const char *target)
 		if (*p == '/')
 			p++;
 	}
-	(void)last_len;
 	if (prev == NULL || !pci_addr_is_component(prev, prev_len))
 		return NULL;
 	return xstrndup(prev, prev_len);

@@ -1,6 +1,7 @@
 /*
  * scr_help.c: F1: the help of the screen below (its ops->help, one
- * paragraph per line, wrapped), then the keys that work everywhere.
+ * paragraph per line, wrapped, and the paragraph it shares with other
+ * screens, ops->help_more), then the keys that work everywhere.
  */
 #include "ui.h"
 
@@ -66,6 +67,9 @@ scr_help_push(struct wiz *w, const struct ui_screen *s)
 	if (s->ops->help != NULL) {
 		ui_lines_add_text(
 		    &h->lines, UI_ROLE_NORMAL, 0, _(s->ops->help));
+		if (s->ops->help_more != NULL)
+			ui_lines_add_text(
+			    &h->lines, UI_ROLE_NORMAL, 0, _(s->ops->help_more));
 		ui_lines_add(&h->lines, UI_ROLE_NORMAL, 0, "%s", "");
 	}
 	ui_lines_add(

@@ -180,14 +180,8 @@ const struct ui_screen_ops scr_main_ops = {
 	       "Enter opens the review of every change, then applies it "
 	       "after asking. PgUp, PgDn and the space bar scroll the "
 	       "findings.\n"
-	       "d shows the diff of the plan without applying it.\n"
-	       "u lists the transactions of the journal: the open one "
-	       "first, then the finished ones, newest first. Enter on one "
-	       "shows its files and commands; on the open one it shows "
-	       "each file's diff back to the original, files changed since "
-	       "the wizard wrote them first as conflicts, and undoes after "
-	       "asking. f overwrites those conflicts after you type the "
-	       "phrase shown. A finished transaction is shown read-only."),
+	       "d shows the diff of the plan without applying it."),
+    .help_more = ui_help_undo_key,
     .enter = main_enter,
     .draw = main_draw,
     .key = main_key,

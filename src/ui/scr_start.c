@@ -291,16 +291,10 @@ static const struct ui_screen_ops start_ops = {
 	       "Enter resumes an interrupted apply or undo, or, after the "
 	       "reboot, verifies every step on the booted host; a failed "
 	       "check names the likely cause and the next action.\n"
-	       "u lists the transactions of the journal: the open one "
-	       "first, then the finished ones, newest first. Enter on one "
-	       "shows its files and commands; on the open one it shows "
-	       "each file's diff back to the original, files changed since "
-	       "the wizard wrote them first as conflicts, and undoes after "
-	       "asking. f overwrites those conflicts after you type the "
-	       "phrase shown. A finished transaction is shown read-only.\n"
 	       "Esc goes to the steps: they show the open transaction's "
 	       "choices as the host has them now. Nothing new can be "
 	       "applied until the transaction is undone."),
+    .help_more = ui_help_undo_key,
     .enter = start_enter,
     .draw = start_draw,
     .key = start_key,

@@ -46,6 +46,14 @@ struct undo_scr {
 	struct timespec t0;
 };
 
+const char ui_help_undo_key[] = N_(
+    "u lists the transactions of the journal: the open one first, then the "
+    "finished ones, newest first. Enter on one shows its files and commands; "
+    "on the open one it shows each file's diff back to the original, files "
+    "changed since the wizard wrote them first as conflicts, and undoes after "
+    "asking. f overwrites those conflicts after you type the phrase shown. A "
+    "finished transaction is shown read-only.");
+
 static const struct ui_keyhelp list_keys[] = {
     {"F1", N_("Help")},
     {"Enter", N_("Open")},

@@ -43,16 +43,21 @@ enum ui_key_result {
 
 /* A screen: a tmux-style table of callbacks (every member but id optional). */
 struct ui_screen_ops {
-	const char *id;	   /* "main", "help", "confirm" */
-	const char *title; /* N_() */
-	const char *help;  /* N_(): what F1 shows, paragraphs split by \n */
-	bool modal;	   /* drawn over the screen below (dialogs) */
+	const char *id;	       /* "main", "help", "confirm" */
+	const char *title;     /* N_() */
+	const char *help;      /* N_(): what F1 shows, paragraphs split by \n */
+	const char *help_more; /* N_(): a paragraph shared with other
+				  screens, shown after help */
+	bool modal;	       /* drawn over the screen below (dialogs) */
 	void (*enter)(struct wiz *, struct ui_screen *);
 	void (*draw)(struct wiz *, struct ui_screen *);
 	enum ui_key_result (*key)(
 	    struct wiz *, struct ui_screen *, wint_t key, bool is_function_key);
 	void (*leave)(struct wiz *, struct ui_screen *); /* frees data */
 };
+
+/* The help paragraph on u, for the screens that offer it (scr_undo.c). */
+extern const char ui_help_undo_key[];
 
 struct ui_screen {
 	const struct ui_screen_ops *ops;
